@@ -1,0 +1,102 @@
+"""Compose stage: PreparedIssue -> one HTML document per edition (Jinja2).
+
+The templates and stylesheets live in styles/; this module only chooses them,
+fills in the per-edition values (page size, bleed, theme colours as CMYK or
+RGB) and hands back the HTML text with every URL it may load relative to the
+styles folder, so the typesetter's fetcher can keep to project assets.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from renderer import theme
+from renderer.model import Bilingual, PreparedIssue
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+FONTS = STYLES.parent / "fonts"
+EDITIONS = ("print", "email")
+# Order matters: later sheets refine earlier ones.
+STYLESHEETS = {
+    "print": ("fonts.css", "base.css", "cjk.css", "print.css"),
+    "email": ("fonts.css", "base.css", "cjk.css", "email.css"),
+}
+CMYK_PROFILE = "profiles/FOGRA39L-coated.icc"
+HAN = re.compile(r"[\u3400-\u9fff]")
+LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
+
+
+@dataclass(frozen=True)
+class Composed:
+    edition: str
+    html: str
+    base_url: str  # URLs in the HTML resolve against the styles folder
+
+
+def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) -> Composed:
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}")
+    issue = prepared.issue
+    template = _environment(edition).get_template("issue.html.j2")
+    html = template.render(
+        issue=issue, articles=prepared.articles, edition=edition,
+        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm)),
+        month=month_names(issue.year, issue.month),
+        published=issue.published.isoformat() if issue.published else "",
+        padding_pages=padding_pages)
+    return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
+
+
+def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
+    """The edition's whole stylesheet: per-edition values, then the static sheets."""
+    values = _environment(edition).get_template("edition.css.j2").render(
+        edition=edition, page_size=page_size, bleed_mm=bleed_mm,
+        cmyk_profile=CMYK_PROFILE, colors=theme_colors(edition))
+    return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
+
+
+def month_names(year: int, month: int) -> Bilingual:
+    return Bilingual(en=f"{calendar.month_name[month]} {year}", zh=f"{year}年{month}月")
+
+
+@lru_cache(maxsize=None)
+def theme_colors(edition: str) -> dict[str, str]:
+    spec = yaml.safe_load((STYLES / "theme.yaml").read_text(encoding="utf-8"))["colors"]
+    if edition == "print":
+        return {name: theme.css_cmyk(cmyk) for name, cmyk in spec.items()}
+    return {name: theme.css_rgb(theme.cmyk_to_srgb(cmyk, STYLES / CMYK_PROFILE))
+            for name, cmyk in spec.items()}
+
+
+@lru_cache(maxsize=None)
+def _read_style(name: str) -> str:
+    return (STYLES / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def _environment(edition: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STYLES),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env.filters["edition_links"] = _links_for(edition)
+    env.filters["lang"] = lambda text: "zh-Hans" if HAN.search(text) else "en"
+    return env
+
+
+def _links_for(edition: str):
+    """Paragraph HTML (already safe) as the edition needs it: no links on paper."""
+    def keep(fragment: str) -> Markup:
+        return Markup(fragment)
+
+    def unlink(fragment: str) -> Markup:
+        return Markup(LINK.sub(r'<span class="link">\1</span>', fragment))
+    return keep if edition == "email" else unlink

@@ -1,0 +1,39 @@
+"""The one error type for every expected failure.
+
+An editor's mistake (bad YAML, a missing file, a character the fonts lack, a
+file outside the issue) is reported as one short paragraph: what is wrong,
+where (file, line, field) and how to fix it. The CLI prints it and exits with
+code 2; anything else is an internal error (exit 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class PressError(Exception):
+    """An expected failure caused by input; never shown as a traceback."""
+
+    what: str
+    file: Path | str | None = None
+    line: int | None = None
+    field: str | None = None
+    fix: str | None = None
+    exit_code: int = 2
+
+    def where(self) -> str:
+        parts = []
+        if self.file is not None:
+            parts.append(f"{self.file}:{self.line}" if self.line else str(self.file))
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        text = f"{where}: {self.what}" if where else self.what
+        if self.fix:
+            text += f" {self.fix}"
+        return text

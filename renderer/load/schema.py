@@ -1,0 +1,171 @@
+"""Validate plain YAML data field by field, with messages an editor can act on.
+
+In the spirit of MkDocs' config schema: each field has a kind, and a wrong
+value, a missing field or an unknown key is reported with its file, line and
+dotted field name, plus a "did you mean" for a misspelt key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from renderer.errors import PressError
+from renderer.load.source import Path_, YamlDoc
+from renderer.model import Bilingual
+
+
+class Fields:
+    """A YAML mapping being read: take each known key once, then reject the rest."""
+
+    def __init__(self, doc: YamlDoc, path: Path_ = (), data: Any = None):
+        self.doc = doc
+        self.path = path
+        self.data = doc.data if data is None and not path else data
+        if not isinstance(self.data, dict):
+            raise self.error("must be a mapping of 'key: value' lines", path)
+        self.known: list[str] = []
+
+    # -- errors -------------------------------------------------------------
+    def error(self, what: str, path: Path_, fix: str | None = None) -> PressError:
+        name = _dotted(path)
+        return PressError(f"'{name}' {what}." if name else f"the file {what}.",
+                          file=self.doc.file, line=self.doc.line(path), fix=fix)
+
+    # -- access -------------------------------------------------------------
+    def take(self, key: str, kind: Callable[["Fields", Any, Path_], Any], *,
+             required: bool = False, default: Any = None) -> Any:
+        self.known.append(key)
+        path = self.path + (key,)
+        if key not in self.data or self.data[key] is None:
+            if required:
+                raise PressError(f"the required field '{_dotted(path)}' is missing.",
+                                 file=self.doc.file, line=self.doc.line(self.path),
+                                 fix=f"Add a line '{key}: ...'.")
+            return default
+        return kind(self, self.data[key], path)
+
+    def finish(self) -> None:
+        """Every key present must have been taken: unknown keys are mistakes."""
+        for key in self.data:
+            if key not in self.known:
+                guess = difflib.get_close_matches(key, self.known, n=1, cutoff=0.6)
+                hint = f"Did you mean '{guess[0]}'?" if guess else (
+                    "Known keys here: " + ", ".join(self.known) + ".")
+                raise self.error("is not a known field", self.path + (key,), fix=hint)
+
+    def sub(self, value: Any, path: Path_) -> "Fields":
+        return Fields(self.doc, path, value)
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+# -- kinds: (fields, value, path) -> value ------------------------------------
+
+def text(f: Fields, value: Any, path: Path_) -> str:
+    if isinstance(value, (dict, list)):
+        raise f.error("must be text, not a list or mapping", path)
+    result = str(value).strip()
+    if not result:
+        raise f.error("must not be empty", path)
+    return result
+
+
+def text_list(f: Fields, value: Any, path: Path_) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise f.error("must be a list (lines starting with '- ')", path)
+    return tuple(text(f, item, path + (i,)) for i, item in enumerate(value))
+
+
+def positive_int(f: Fields, value: Any, path: Path_) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise f.error(f"must be a whole number of 1 or more, not {value!r}", path)
+    return value
+
+
+def non_negative_int(f: Fields, value: Any, path: Path_) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise f.error(f"must be a whole number of 0 or more, not {value!r}", path)
+    return value
+
+
+def number(f: Fields, value: Any, path: Path_) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise f.error(f"must be a number of 0 or more, not {value!r}", path)
+    return float(value)
+
+
+def date(f: Fields, value: Any, path: Path_) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise f.error(f"must be a date written YYYY-MM-DD, not {value!r}", path) from None
+
+
+def month(f: Fields, value: Any, path: Path_) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise f.error(f"must be a month written YYYY-MM, e.g. 2022-02, not {value!r}", path)
+    return int(match[1]), int(match[2])
+
+
+def slug(f: Fields, value: Any, path: Path_) -> str:
+    result = text(f, value, path)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", result):
+        raise f.error(f"must use only a-z, 0-9 and single hyphens (it names files), "
+                      f"not {result!r}", path)
+    return result
+
+
+def byte_size(f: Fields, value: Any, path: Path_) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)?\s*", str(value), re.I)
+    if not match:
+        raise f.error(f"must be a size such as 400KB or 5MB, not {value!r}", path)
+    scale = {"B": 1, "KB": 1000, "MB": 1_000_000}[(match[2] or "B").upper()]
+    return int(float(match[1]) * scale)
+
+
+def bilingual(f: Fields, value: Any, path: Path_) -> Bilingual:
+    sub = f.sub(value, path)
+    result = Bilingual(en=sub.take("en", text, required=True),
+                       zh=sub.take("zh", text, required=True))
+    sub.finish()
+    return result
+
+
+def one_of(*choices: str) -> Callable[[Fields, Any, Path_], str]:
+    def kind(f: Fields, value: Any, path: Path_) -> str:
+        result = str(value).strip()
+        for choice in choices:
+            if result.lower() == choice.lower():
+                return choice
+        raise f.error(f"must be one of {', '.join(choices)}, not {value!r}", path)
+    return kind
+
+
+def relative_file(folder: Path) -> Callable[[Fields, Any, Path_], Path]:
+    """A path relative to `folder` that stays inside it after symlinks are resolved."""
+    def kind(f: Fields, value: Any, path: Path_) -> Path:
+        raw = text(f, value, path)
+        if "://" in raw or raw.startswith(("/", "~", "file:", "data:")):
+            raise f.error(f"must be a path relative to the issue folder, not {raw!r}", path,
+                          fix="Copy the file into the issue folder and name it relatively.")
+        resolved = (folder / raw).resolve()
+        root = folder.resolve()
+        if not resolved.is_relative_to(root):
+            raise f.error(f"points outside the issue folder ({raw!r})", path,
+                          fix="Copy the file into the issue folder; links and '..' that "
+                              "leave it are refused.")
+        if not resolved.is_file():
+            raise f.error(f"names a file that does not exist: {raw}", path,
+                          fix=f"Check the name; it is relative to {folder}.")
+        return resolved
+    return kind

@@ -1,0 +1,137 @@
+"""Typeset stage: composed HTML -> PDF bytes, with WeasyPrint 70.
+
+The print edition is PDF/X-4 with the press's CMYK output intent; the email
+edition is tagged PDF/UA-1. Every URL the document asks for goes through
+`SandboxFetcher`: only data: URLs and files inside the project's styles/ and
+fonts/ folders (after symlinks) are served; anything else, file:, http(s):,
+a path that climbs out, stops the build with the URL named. Content never
+reaches the network or the machine's other files.
+
+WeasyPrint is imported here, lazily, so that commands which do not typeset
+(lint, check, a no-op build) do not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from renderer.compose import FONTS, STYLES, Composed
+from renderer.errors import PressError
+from renderer.model import Issue
+
+ALLOWED_ROOTS = (STYLES, FONTS)
+PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class Typeset:
+    edition: str
+    pdf: bytes
+    pages: int
+
+
+def typeset(composed: Composed, issue: Issue) -> Typeset:
+    weasyprint = _weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _sandbox_fetcher_class()()
+    fonts = FontConfiguration()
+    profiles: dict = {}
+    with _collect_weasyprint_errors() as errors:
+        try:
+            document = weasyprint.HTML(
+                string=composed.html, base_url=composed.base_url, url_fetcher=fetcher,
+            ).render(font_config=fonts, color_profiles=profiles,
+                     **_options(composed.edition, issue))
+            pdf = document.write_pdf(**_options(composed.edition, issue))
+        except weasyprint.urls.FatalURLFetchingError:
+            raise _refusal(fetcher.refused[0], issue) from None
+    if fetcher.refused:
+        raise _refusal(fetcher.refused[0], issue)
+    if errors:
+        raise PressError("WeasyPrint reported errors while typesetting the "
+                         f"{composed.edition} edition: " + "; ".join(errors[:5]),
+                         file=issue.manifest,
+                         fix="This is a problem in the templates or styles/ (or a bug).")
+    return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages))
+
+
+def _options(edition: str, issue: Issue) -> dict:
+    # A fixed identifier (with the fixed dates from the manifest) makes builds reproducible.
+    identifier = hashlib.sha256(f"{issue.slug}/{issue.key}/{edition}".encode()).hexdigest()
+    return {"pdf_variant": PDF_VARIANT[edition], "pdf_identifier": identifier[:32].encode(),
+            "uncompressed_pdf": False}
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class _collect_weasyprint_errors:
+    """WeasyPrint logs (rather than raises) problems such as an unloadable font."""
+
+    def __enter__(self) -> list[str]:
+        self.handler = _ErrorCollector()
+        self.logger = logging.getLogger("weasyprint")
+        self.logger.addHandler(self.handler)
+        return self.handler.messages
+
+    def __exit__(self, *exc) -> None:
+        self.logger.removeHandler(self.handler)
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    import weasyprint
+
+    from renderer import typeset_cjk
+
+    typeset_cjk.install()
+    return weasyprint
+
+
+@lru_cache(maxsize=1)
+def _sandbox_fetcher_class():
+    """The fetcher class, built on first use so that importing this module stays cheap."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):
+        """WeasyPrint URL fetcher serving only data: URLs and project assets."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False,
+                             fail_on_errors=True)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file" and parts.netloc in {"", "localhost"}:
+                path = Path(unquote(parts.path)).resolve()
+                if path.is_file() and any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+                    return URLFetcherResponse(url, body=path.read_bytes())
+            self.refused.append(url)
+            raise FatalURLFetchingError(f"refused to load {url}")
+
+    return SandboxFetcher
+
+
+def _refusal(url: str, issue: Issue) -> PressError:
+    source = next((a.path for a in issue.articles
+                   if url in a.path.read_text(encoding="utf-8", errors="replace")),
+                  issue.manifest)
+    return PressError(
+        f"the document asked for {url}, which is outside the issue's folder and the "
+        "project's assets; content may not load other files or anything from the network.",
+        file=source, fix="Remove the reference, or copy the file into the issue folder.")
