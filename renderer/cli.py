@@ -56,16 +56,36 @@ def main(debug: bool) -> None:
               show_default=True, help="Output root; PDFs go to OUT/<yyyy-mm>/.")
 @click.option("--edition", type=click.Choice(["print", "email"]), multiple=True,
               help="Build only this edition (repeatable). Default: both.")
+@click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
 @_guarded
-def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...]) -> None:
+def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
     from renderer.build import EDITIONS, build_issue
     from renderer.reporting import build_progress, print_build_result
 
-    for folder in folders:
-        with build_progress(folder) as step:
-            result = build_issue(folder, out, editions=edition or EDITIONS, step=step)
-        print_build_result(result)
+    if len(folders) > 1:
+        from renderer.reporting import build_many_with_progress
+
+        if not build_many_with_progress(list(folders), out, edition or EDITIONS, force):
+            sys.exit(2)
+        return
+    with build_progress(folders[0]) as step:
+        result = build_issue(folders[0], out, editions=edition or EDITIONS, force=force,
+                             step=step)
+    print_build_result(result)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True)
+@_guarded
+def watch(folder: Path, out: Path) -> None:
+    """Rebuild an issue whenever an article, the manifest or a style changes."""
+    from renderer.reporting import console
+    from renderer.watch import watch as watch_folder
+
+    watch_folder(folder, out, report=console.print)
 
 
 @main.command("import")

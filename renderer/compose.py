@@ -30,6 +30,10 @@ STYLESHEETS = {
     "email": ("fonts.css", "base.css", "cjk.css", "email.css"),
 }
 CMYK_PROFILE = "profiles/FOGRA39L-coated.icc"
+# The CSS bleed is the manifest's bleed plus room for the crop marks, which
+# WeasyPrint draws in the outer half of the CSS bleed; the typesetter then sets
+# the PDF BleedBox to the manifest's bleed alone.
+MARKS_OFFSET_MM = 6.0
 HAN = re.compile(r"[\u3400-\u9fff]")
 LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
 
@@ -59,6 +63,7 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
     """The edition's whole stylesheet: per-edition values, then the static sheets."""
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
+        marks_offset_mm=MARKS_OFFSET_MM,
         cmyk_profile=CMYK_PROFILE, colors=theme_colors(edition))
     return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
 

@@ -14,6 +14,7 @@ WeasyPrint is imported here, lazily, so that commands which do not typeset
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +59,48 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
                          f"{composed.edition} edition: " + "; ".join(errors[:5]),
                          file=issue.manifest,
                          fix="This is a problem in the templates or styles/ (or a bug).")
+    if composed.edition == "print":
+        pdf = finish_print(pdf, issue.print.bleed_mm)
     return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages))
+
+
+def finish_print(pdf: bytes, bleed_mm: float) -> bytes:
+    """What WeasyPrint 70 leaves undone for the press, done on the written file.
+
+    Its crop marks are stroked in DeviceRGB black; they become 100 % K. Its
+    BleedBox is "at most 10 pt" outside the trim; it becomes exactly the bleed the
+    manifest asks for (the CSS bleed is wider, see MARKS_OFFSET_MM, so the marks
+    sit outside the bleed, where the guillotine throws them away).
+    """
+    import pikepdf
+
+    bleed = bleed_mm * 72 / 25.4
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            left, bottom, right, top = (float(v) for v in page.TrimBox)
+            page.BleedBox = pikepdf.Array([left - bleed, bottom - bleed,
+                                           right + bleed, top + bleed])
+            for xobject in page.Resources.get("/XObject", {}).values():
+                if xobject.get("/Subtype") == "/Form":
+                    _rgb_black_to_k(xobject)
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _rgb_black_to_k(form) -> None:
+    import pikepdf
+
+    operations = pikepdf.parse_content_stream(form)
+    changed = False
+    for index, (operands, operator) in enumerate(operations):
+        if str(operator) in {"rg", "RG"} and [float(v) for v in operands] == [0, 0, 0]:
+            cmyk = "k" if str(operator) == "rg" else "K"
+            operations[index] = pikepdf.ContentStreamInstruction(
+                [0, 0, 0, 1], pikepdf.Operator(cmyk))
+            changed = True
+    if changed:
+        form.write(pikepdf.unparse_content_stream(operations))
 
 
 def _options(edition: str, issue: Issue) -> dict:
@@ -88,6 +130,11 @@ class _collect_weasyprint_errors:
 
     def __exit__(self, *exc) -> None:
         self.logger.removeHandler(self.handler)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and install the Chinese typography extension ahead of time."""
+    _weasyprint()
 
 
 @lru_cache(maxsize=1)

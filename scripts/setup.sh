@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 # python3-venv because Debian's Python ships without ensurepip.
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
                  libfontconfig1 poppler-utils qpdf python3-venv)
+# `setup.sh --test`: also the upstream fonts that the font tests subset again
+# (to prove scripts/build_fonts.py reproduces fonts/ byte for byte).
+if [ "${1:-}" = "--test" ]; then
+  DEBIAN_PACKAGES+=(fonts-noto-cjk fonts-noto-core)
+fi
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

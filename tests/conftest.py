@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "issues" / "2022-02"
+MAKE_ISSUE = [sys.executable, "-m", "renderer.cli"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `make-issue` as an editor would: a real process, real exit code."""
+    return subprocess.run([*MAKE_ISSUE, *map(str, args)], cwd=cwd or ROOT, capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> dict[str, Path]:
+    """The sample issue built once per test session by the real command."""
+    out = tmp_path_factory.mktemp("dist")
+    result = run_cli("build", SAMPLE, "--out", out)
+    assert result.returncode == 0, result.stderr
+    folder = out / "2022-02"
+    pdfs = {edition: folder / f"cqfao-newsletter-2022-02-{edition}.pdf"
+            for edition in ("print", "email")}
+    for path in pdfs.values():
+        assert path.is_file(), f"{path} missing; stderr: {result.stderr}"
+    return pdfs

@@ -1,0 +1,77 @@
+"""Rebuilds: nothing changed -> nothing rebuilt; a change -> that issue rebuilt; many issues."""
+
+from __future__ import annotations
+
+import shutil
+
+import pikepdf
+
+from renderer.watch import WarmBuilder
+from tests.conftest import SAMPLE, run_cli
+
+
+def test_no_op_rebuild_says_up_to_date_and_keeps_the_files(tmp_path):
+    issue = tmp_path / "2022-02"
+    shutil.copytree(SAMPLE, issue)
+    out = tmp_path / "dist"
+    first = run_cli("build", issue, "--out", out)
+    assert first.returncode == 0, first.stderr
+    pdfs = sorted((out / "2022-02").glob("*.pdf"))
+    assert len(pdfs) == 2
+    before = {p: p.stat().st_mtime_ns for p in pdfs}
+
+    again = run_cli("build", issue, "--out", out)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("up to date") == 2
+    assert {p: p.stat().st_mtime_ns for p in pdfs} == before
+
+    forced = run_cli("build", issue, "--out", out, "--force")
+    assert forced.returncode == 0 and "up to date" not in forced.stderr
+
+
+def test_an_edit_or_a_deleted_output_triggers_a_rebuild(tmp_path):
+    issue = tmp_path / "2022-02"
+    shutil.copytree(SAMPLE, issue)
+    out = tmp_path / "dist"
+    assert run_cli("build", issue, "--out", out).returncode == 0
+    email = next((out / "2022-02").glob("*-email.pdf"))
+    email.unlink()
+    rebuilt = run_cli("build", issue, "--out", out)
+    assert rebuilt.returncode == 0 and rebuilt.stderr.count("up to date") == 1
+    assert email.is_file()
+
+    article = sorted((issue / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "## English\n\n", "## English\n\nA freshly added sentence. ", 1), encoding="utf-8")
+    edited = run_cli("build", issue, "--out", out)
+    assert edited.returncode == 0 and "up to date" not in edited.stderr
+    with pikepdf.open(email) as pdf:
+        assert len(pdf.pages) > 1
+
+
+def test_warm_builder_rebuilds_after_an_edit(tmp_path):
+    issue = tmp_path / "2022-02"
+    shutil.copytree(SAMPLE, issue)
+    builder = WarmBuilder(issue, tmp_path / "dist")
+    first = builder.rebuild(("email",))
+    assert [e.up_to_date for e in first.editions] == [False]
+    assert [e.up_to_date for e in builder.rebuild(("email",)).editions] == [True]
+    article = sorted((issue / "articles").glob("*.md"))[-1]
+    article.write_text(article.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert [e.up_to_date for e in builder.rebuild(("email",)).editions] == [False]
+
+
+def test_many_issues_build_across_cores(tmp_path):
+    folders = []
+    for month in ("2022-02", "2022-03"):
+        folder = tmp_path / month
+        shutil.copytree(SAMPLE, folder)
+        manifest = folder / "issue.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+            "month: 2022-02", f"month: {month}"), encoding="utf-8")
+        folders.append(folder)
+    out = tmp_path / "dist"
+    result = run_cli("build", *folders, "--out", out)
+    assert result.returncode == 0, result.stderr
+    for month in ("2022-02", "2022-03"):
+        assert len(list((out / month).glob(f"*-{month}-*.pdf"))) == 2
