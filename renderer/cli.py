@@ -119,19 +119,20 @@ def lint(folder: Path, as_json: bool) -> None:
 @click.option("--edition", type=click.Choice(["print", "email"]), default=None,
               help="Which checks to apply; guessed from the file name by default.")
 @click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None)
+@click.option("--bleed-mm", type=float, default=3.0, show_default=True)
 @click.option("--ink-limit", type=int, default=300, show_default=True)
 @click.option("--page-multiple", type=int, default=None,
               help="Require the page count to be a multiple of this (4 for saddle stitch).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_guarded
-def check(pdf: Path, edition: str | None, page_size: str | None, ink_limit: int,
-          page_multiple: int | None, as_json: bool) -> None:
+def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float,
+          ink_limit: int, page_multiple: int | None, as_json: bool) -> None:
     """Preflight a PDF as a prepress operator would."""
     from renderer.verify.preflight import preflight
 
     edition = edition or ("email" if pdf.stem.endswith("-email") else "print")
-    report = preflight(pdf, edition=edition, page_size=page_size, ink_limit=ink_limit,
-                       page_multiple=page_multiple)
+    report = preflight(pdf, edition=edition, page_size=page_size, bleed_mm=bleed_mm,
+                       ink_limit=ink_limit, page_multiple=page_multiple)
     click.echo(report.to_json() if as_json else report.to_text())
     if not report.ok:
         sys.exit(EXIT_FINDINGS)
