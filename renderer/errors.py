@@ -23,6 +23,11 @@ class PressError(Exception):
     fix: str | None = None
     exit_code: int = 2
 
+    def __reduce__(self):
+        # Dataclass exceptions do not pickle by default; builds raise these in workers.
+        return (PressError, (self.what, self.file, self.line, self.field, self.fix,
+                             self.exit_code))
+
     def where(self) -> str:
         parts = []
         if self.file is not None:
