@@ -12,9 +12,7 @@ what is written:
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
@@ -66,40 +64,73 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
     if not todo:
         return result
 
-    from renderer.compose import compose
-    from renderer.load import load_issue
-    from renderer.prepare import prepare_issue
-    from renderer.prepare.coverage import check_coverage
+    # The typesetting workers start now and import WeasyPrint while this process
+    # loads, prepares and composes: the two costs overlap instead of adding up.
+    with _Typesetters(len(todo) if parallel else 0) as typesetters:
+        from renderer.compose import compose
+        from renderer.load import load_issue
+        from renderer.prepare import prepare_issue
+        from renderer.prepare.coverage import check_coverage
 
-    step("load")
-    issue = load_issue(folder)
-    check_coverage(issue)
-    step("prepare")
-    prepared = prepare_issue(issue)
-    result.warnings.extend(prepared.warnings)
-    composed = {edition: compose(prepared, edition) for edition in todo}
-    target_folder = out_root / issue.key
-    with files.build_lock(target_folder):
-        files.remove_stale_partials(target_folder)
-        step("typeset " + " and ".join(todo))
-        for done in _typeset_all(prepared, composed, parallel):
-            step(f"verify {done.edition}")
-            edition_result = _verify_and_write(issue, done, out_root)
-            cache.remember(out_root, folder, done.edition, fingerprints[done.edition],
-                           edition_result.path, done.pdf, done.pages)
-            result.editions.append(edition_result)
+        step("load")
+        issue = load_issue(folder)
+        check_coverage(issue)
+        step("prepare")
+        prepared = prepare_issue(issue)
+        result.warnings.extend(prepared.warnings)
+        target_folder = out_root / issue.key
+        with files.build_lock(target_folder):
+            files.remove_stale_partials(target_folder)
+            step("typeset and verify " + " and ".join(todo))
+            for edition_result, pdf in typesetters.run(
+                    _make_edition, [(prepared, compose(prepared, edition), out_root)
+                                    for edition in todo]):
+                cache.remember(out_root, folder, edition_result.edition,
+                               fingerprints[edition_result.edition], edition_result.path, pdf,
+                               edition_result.pages)
+                result.editions.append(edition_result)
     result.editions.sort(key=lambda r: editions.index(r.edition))
     return result
 
 
-def _typeset_all(prepared, composed: dict, parallel: bool) -> list:
-    """Both editions at once in worker processes when there are cores for it."""
-    jobs = [(prepared, edition, html) for edition, html in composed.items()]
-    if not parallel or len(jobs) < 2 or (os.cpu_count() or 1) < 2:
-        return [_typeset_edition(*job) for job in jobs]
-    # fork: the workers inherit the prepared issue and the imported modules.
-    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=get_context("fork")) as pool:
-        return list(pool.map(_typeset_edition, *zip(*jobs)))
+class _Typesetters:
+    """Worker processes, one per edition, warmed up (WeasyPrint imported) at once.
+
+    Forked, so that they start in milliseconds; with no workers (a single core,
+    watch mode, one of many issues being built) the jobs run in this process.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers if (os.cpu_count() or 1) > 1 and workers > 1 else 0
+        self.pool = None
+
+    def __enter__(self) -> "_Typesetters":
+        if self.workers:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            from renderer.typeset import warm_up
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            mp_context=get_context("fork"), initializer=warm_up)
+            self.pool.submit(int)  # with fork, the first task starts every worker
+        return self
+
+    def run(self, job, argument_tuples: list[tuple]) -> list:
+        if self.pool is None:
+            return [job(*arguments) for arguments in argument_tuples]
+        futures = [self.pool.submit(job, *arguments) for arguments in argument_tuples]
+        return [future.result() for future in futures]
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes]:
+    """Typeset one edition, check it, write it: the whole job of one worker."""
+    done = _typeset_edition(prepared, composed.edition, composed)
+    return _verify_and_write(prepared.issue, done, out_root), done.pdf
 
 
 def _typeset_edition(prepared, edition: str, composed):
@@ -147,7 +178,8 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
                ) -> None:
     """Many issues across the cores, one issue per worker process (each typesets its
     editions one after the other, so the workers do not compete for cores)."""
-    from concurrent.futures import as_completed
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
 
     workers = max(1, min(len(folders), os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
