@@ -19,6 +19,7 @@ from renderer.model import EmailSettings, Issue, PrintSettings
 
 MANIFEST = "issue.yaml"
 MAX_MANIFEST_BYTES = 200_000
+MAX_BLEED_MM = 10.0
 
 
 def load_issue(folder: Path) -> Issue:
@@ -51,6 +52,7 @@ def load_issue(folder: Path) -> Issue:
     f.finish()
 
     articles = tuple(load_article(path, folder) for path in article_paths)
+    _check_unique_slugs(articles, doc)
     return Issue(
         folder=folder, manifest=manifest, name=name, slug=slug, publisher=publisher,
         volume=volume, number=number, year=year, month=month, page_size=page_size,
@@ -77,6 +79,19 @@ def _article_paths(folder: Path):
     return kind
 
 
+def _check_unique_slugs(articles, doc) -> None:
+    """An article's file name (without .md) is its id in the PDF (contents links, bookmarks)."""
+    seen: dict[str, Path] = {}
+    for article in articles:
+        if article.slug in seen:
+            raise PressError(
+                f"two articles have the file name {article.path.name} "
+                f"({seen[article.slug]} and {article.path}); the name identifies the article "
+                "in the PDF.", file=doc.file, line=doc.line(("articles",)), field="articles",
+                fix="Rename one of them.")
+        seen[article.slug] = article.path
+
+
 def _print_settings(f: Fields, value, path) -> PrintSettings:
     sub = f.sub(value, path)
     settings = PrintSettings(
@@ -85,8 +100,11 @@ def _print_settings(f: Fields, value, path) -> PrintSettings:
         ink_limit=sub.take("ink_limit", schema.positive_int, default=300))
     sub.finish()
     if not 200 <= settings.ink_limit <= 400:
-        raise f.error(f"ink_limit must be between 200 and 400 percent, not {settings.ink_limit}",
+        raise f.error(f"must be between 200 and 400 percent, not {settings.ink_limit}",
                       path + ("ink_limit",))
+    if settings.bleed_mm > MAX_BLEED_MM:
+        raise f.error(f"must be at most {MAX_BLEED_MM:g} mm (print shops ask for 3 to 5), "
+                      f"not {settings.bleed_mm:g}", path + ("bleed_mm",))
     return settings
 
 

@@ -25,6 +25,10 @@ HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
 
 def load_article(path: Path, issue_folder: Path) -> Article:
     text = read_text(path, what="article file")
+    if not text.strip():
+        raise PressError("the article file is empty.", file=path,
+                         fix="Write its front matter and both languages (see docs/formats.md), "
+                             "or remove it from the manifest's 'articles'.")
     front, body_start = _split_front_matter(text, path)
     doc = parse_yaml(front, path, first_line=2)
     if doc.data is None:
@@ -133,6 +137,7 @@ def _figures(issue_folder: Path):
 
 
 ALIGN_ITEM = re.compile(r"^\s*([\d,\s]*):([\d,\s]*)$")
+MAX_ALIGN_DIGITS = 5  # paragraph numbers; also keeps int() away from huge digit strings
 
 
 def _alignment(f: Fields, value: Any, path: Path_) -> tuple[Alignment, ...]:
@@ -140,12 +145,14 @@ def _alignment(f: Fields, value: Any, path: Path_) -> tuple[Alignment, ...]:
         raise f.error("must be a list of rows such as \"1:1\" or \"3:3,4\"", path)
     rows = []
     for i, item in enumerate(value):
-        match = ALIGN_ITEM.match(str(item))
-        numbers = match and [[int(n) for n in re.split(r"[,\s]+", side.strip()) if n]
-                             for side in (match[1], match[2])]
-        if not numbers or not (numbers[0] or numbers[1]):
+        match = ALIGN_ITEM.match(str(item)) if isinstance(item, (str, int)) else None
+        sides = match and [[n for n in re.split(r"[,\s]+", side.strip()) if n]
+                           for side in (match[1], match[2])]
+        if (not sides or not (sides[0] or sides[1])
+                or any(len(n) > MAX_ALIGN_DIGITS for side in sides for n in side)):
             raise f.error(f"must be 'english numbers:chinese numbers', e.g. \"3:3,4\", "
-                          f"not {item!r}", path + (i,))
+                          f"not {schema.shown(item)}", path + (i,))
+        numbers = [[int(n) for n in side] for side in sides]
         rows.append(Alignment(en=tuple(numbers[0]), zh=tuple(numbers[1])))
     return tuple(rows)
 
