@@ -81,6 +81,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         target_folder = out_root / issue.key
         with files.build_lock(target_folder):
             files.remove_stale_partials(target_folder)
+            files.remove_stale_partials(out_root / cache.CACHE_FOLDER)
             step("typeset and verify " + " and ".join(todo))
             for edition_result, pdf in typesetters.run(
                     _make_edition, [(prepared, compose(prepared, edition), out_root)
@@ -122,9 +123,10 @@ class _Typesetters:
         futures = [self.pool.submit(job, *arguments) for arguments in argument_tuples]
         return [future.result() for future in futures]
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, error_type, *exc) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            # On an error, do not wait for workers still warming up: fail at once.
+            self.pool.shutdown(wait=error_type is None, cancel_futures=True)
 
 
 def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes]:

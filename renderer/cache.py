@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,21 @@ def _hash_tree(digest, root: Path, label: str, suffixes: tuple[str, ...] | None 
         if suffixes and path.suffix not in suffixes:
             continue
         digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_content_digest(path))
+
+
+def _content_digest(path: Path) -> bytes:
+    """A file's content; a link's target name; nothing for anything else (a FIFO would
+    block the read). The loader reports what is wrong with such entries."""
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            return b"link:" + os.readlink(path).encode("utf-8", "surrogateescape")
+        if stat.S_ISREG(mode):
+            return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        pass
+    return b"other"
 
 
 def _files(root: Path):

@@ -92,14 +92,32 @@ def watch(folder: Path, out: Path) -> None:
 @click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="The issue folder to create.")
+@click.option("--name-en", default="Newsletter", show_default=True, help="Newsletter name, English.")
+@click.option("--name-zh", default="简讯", show_default=True, help="Newsletter name, Chinese.")
+@click.option("--slug", default=None, help="File-name base of the PDFs (default: from --name-en).")
+@click.option("--publisher", default="Publisher", show_default=True)
+@click.option("--volume", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--number", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--month", default=None, help="YYYY-MM; default: --year and the datelines' month.")
+@click.option("--year", type=int, default=None, help="Year of the datelines (\"On February 22nd\").")
+@click.option("--published", default=None, help="YYYY-MM-DD written into the PDFs.")
+@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True)
+@click.option("--script", type=click.Choice(["hans", "hant"]), default="hans", show_default=True,
+              help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
 @click.option("--force", is_flag=True, help="Replace an existing issue folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_guarded
-def import_(raw: Path, into: Path, force: bool, as_json: bool) -> None:
+def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
+            publisher: str, volume: int, number: int, month: str | None, year: int | None,
+            published: str | None, page_size: str, script: str, force: bool,
+            as_json: bool) -> None:
     """Import raw pasted text into a new issue folder, repairing converter damage."""
     from renderer.importer import import_raw
 
-    report = import_raw(raw, into, force=force)
+    report = import_raw(raw, into, name_en=name_en, name_zh=name_zh, slug=slug,
+                        publisher=publisher, volume=volume, number=number, month=month,
+                        year=year, published=published, page_size=page_size, script=script,
+                        force=force)
     _print_report(report, as_json)
 
 

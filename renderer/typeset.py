@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -60,17 +62,19 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
                          file=issue.manifest,
                          fix="This is a problem in the templates or styles/ (or a bug).")
     if composed.edition == "print":
-        pdf = finish_print(pdf, issue.print.bleed_mm)
+        pdf = finish_print(pdf, issue.print.bleed_mm, _document_id(composed.edition, issue))
     return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages))
 
 
-def finish_print(pdf: bytes, bleed_mm: float) -> bytes:
+def finish_print(pdf: bytes, bleed_mm: float, document_id: str) -> bytes:
     """What WeasyPrint 70 leaves undone for the press, done on the written file.
 
     Its crop marks are stroked in DeviceRGB black; they become 100 % K. Its
     BleedBox is "at most 10 pt" outside the trim; it becomes exactly the bleed the
     manifest asks for (the CSS bleed is wider, see MARKS_OFFSET_MM, so the marks
-    sit outside the bleed, where the guillotine throws them away).
+    sit outside the bleed, where the guillotine throws them away). Its XMP
+    DocumentID is random; it becomes one derived from the issue, so that two
+    builds of the same issue are byte-identical.
     """
     import pikepdf
 
@@ -83,6 +87,9 @@ def finish_print(pdf: bytes, bleed_mm: float) -> bytes:
             for xobject in page.Resources.get("/XObject", {}).values():
                 if xobject.get("/Subtype") == "/Form":
                     _rgb_black_to_k(xobject)
+        xmp = document.Root.Metadata.read_bytes()
+        document.Root.Metadata.write(re.sub(
+            rb"xmp\.did:[0-9a-fA-F-]{36}", f"xmp.did:{uuid.UUID(document_id)}".encode(), xmp))
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -103,11 +110,15 @@ def _rgb_black_to_k(form) -> None:
         form.write(pikepdf.unparse_content_stream(operations))
 
 
+def _document_id(edition: str, issue: Issue) -> str:
+    """32 hex digits, fixed per issue and edition: with the manifest's fixed dates this
+    makes builds reproducible."""
+    return hashlib.sha256(f"{issue.slug}/{issue.key}/{edition}".encode()).hexdigest()[:32]
+
+
 def _options(edition: str, issue: Issue) -> dict:
-    # A fixed identifier (with the fixed dates from the manifest) makes builds reproducible.
-    identifier = hashlib.sha256(f"{issue.slug}/{issue.key}/{edition}".encode()).hexdigest()
-    return {"pdf_variant": PDF_VARIANT[edition], "pdf_identifier": identifier[:32].encode(),
-            "uncompressed_pdf": False}
+    return {"pdf_variant": PDF_VARIANT[edition],
+            "pdf_identifier": _document_id(edition, issue).encode(), "uncompressed_pdf": False}
 
 
 class _ErrorCollector(logging.Handler):
@@ -134,7 +145,24 @@ class _collect_weasyprint_errors:
 
 def warm_up() -> None:
     """Import WeasyPrint and install the Chinese typography extension ahead of time."""
+    _exit_with_parent()
     _weasyprint()
+
+
+def _exit_with_parent() -> None:
+    """A typesetting worker dies with the build that forked it (Linux PR_SET_PDEATHSIG),
+    so that a build killed with SIGKILL leaves no workers behind."""
+    import ctypes
+    import multiprocessing
+    import signal
+
+    if multiprocessing.parent_process() is None:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker ends when its pipe to the parent closes
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +172,34 @@ def _weasyprint():
     from renderer import typeset_cjk
 
     typeset_cjk.install()
+    _tag_languages()
     return weasyprint
+
+
+def _tag_languages() -> None:
+    """Give each structure element of a tagged PDF the language of its HTML element.
+
+    WeasyPrint 70 writes only the document's /Lang; PDF/UA-1 (ISO 14289-1, 7.2) wants
+    the natural language of every passage that differs from it, so that a screen
+    reader switches voice between the English and the Chinese column. Wraps the
+    (module-global, recursive) tag builder; pinned to 70.0 like typeset_cjk.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    if getattr(tags._build_box_tree, "_press_languages", False):
+        return
+    build = tags._build_box_tree
+
+    def build_with_languages(box, *args):
+        for element in build(box, *args):
+            lang = box.style["lang"]
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    build_with_languages._press_languages = True
+    tags._build_box_tree = build_with_languages
 
 
 @lru_cache(maxsize=1)
@@ -165,9 +220,12 @@ def _sandbox_fetcher_class():
             if parts.scheme == "data":
                 return super().fetch(url, headers)
             if parts.scheme == "file" and parts.netloc in {"", "localhost"}:
-                path = Path(unquote(parts.path)).resolve()
-                if path.is_file() and any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
-                    return URLFetcherResponse(url, body=path.read_bytes())
+                try:
+                    path = Path(unquote(parts.path)).resolve()
+                    if path.is_file() and any(path.is_relative_to(r) for r in ALLOWED_ROOTS):
+                        return URLFetcherResponse(url, body=path.read_bytes())
+                except (OSError, ValueError, RuntimeError):
+                    pass  # a NUL byte, an over-long name, a link loop: refused below
             self.refused.append(url)
             raise FatalURLFetchingError(f"refused to load {url}")
 

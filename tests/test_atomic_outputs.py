@@ -157,11 +157,6 @@ def test_a_real_build_removes_stale_partials(issue: Path, tmp_path: Path):
     assert_complete_pdf(out / OUTPUTS["email"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "renderer/build.py removes stale partials only in OUT/<yyyy-mm>/; the cache records "
-    "are written atomically too (cache.remember -> files.write_atomically) into "
-    "OUT/.press-cache/, so a build killed there leaves a .partial that is never removed. "
-    "Fix: also call files.remove_stale_partials(out_root / cache.CACHE_FOLDER) under the lock."))
 def test_a_real_build_removes_stale_partials_of_cache_records(issue: Path, tmp_path: Path):
     out = tmp_path / "dist"
     (out / ".press-cache").mkdir(parents=True)

@@ -58,16 +58,29 @@ def test_email_edition_has_one_bookmark_per_article(sample_build, issue):
 @pytest.mark.parametrize("edition", ["print", "email"])
 def test_titles_side_by_side_on_the_page_the_contents_promise(sample_build, issue, edition):
     pdf = sample_build[edition]
-    cover = squeeze(page_texts(pdf)[0])
     for article in issue.articles:
         # the first occurrences are in the contents on page 1: look past the cover
         en_page, en_x = _first_after_cover(pdf, article.title.en[:25])
-        zh_page, zh_x = _first_after_cover(pdf, article.title.zh[:6])
+        zh_page, zh_x = _first_after_cover(pdf, article.title.zh[:10])
         assert en_page == zh_page, article.slug
         assert en_x < zh_x, article.slug
-        printed = re.search(re.escape(squeeze(article.title.zh)) + r"(\d+)", cover)
-        assert printed, f"no page number after {article.title.zh} in the contents"
-        assert int(printed[1]) == en_page + 1, article.slug
+        assert contents_page_number(pdf, article.title.zh[:10]) == en_page + 1, article.slug
+
+
+def contents_page_number(pdf: Path, title_start: str) -> int:
+    """The number printed at the right end of the contents entry whose Chinese title
+    starts with `title_start` (the entry's row, from the title's line to the page edge)."""
+    textpage = pdfium.PdfDocument(pdf)[0].get_textpage()
+    hit = textpage.search(title_start, match_case=True).get_next()
+    assert hit, f"{title_start!r} is not in the contents"
+    left, bottom, right, top = textpage.get_charbox(hit[0])
+    # The entry's number column sits right of the titles, its first line level with
+    # the English title just above the Chinese one.
+    row = textpage.get_text_bounded(left=right + 300, bottom=bottom - 2,
+                                    right=right + 1000, top=top + 40)
+    numbers = re.findall(r"\d+", row)
+    assert numbers, f"no page number in the contents row of {title_start!r}"
+    return int(numbers[0])
 
 
 def _first_after_cover(pdf: Path, needle: str) -> tuple[int, float]:

@@ -231,10 +231,6 @@ def test_references_from_files_are_refused(refer, tmp_path, secret):
     assert not list(out.rglob("*.pdf"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "styles/issue.html.j2 lines 37-38 and 56/62 print article.title.en/zh without the "
-    "`keep` filter, so the title's HTML (already escaped by prepare) is escaped twice: "
-    "'A & B' prints as 'A &amp; B' and '*x*' as '<em>x</em>'."))
 def test_markup_in_a_title_is_printed_as_written(tmp_path):
     issue = write_tiny_issue(tmp_path / "issue")
     text = (issue / ARTICLE).read_text(encoding="utf-8")
@@ -288,12 +284,6 @@ def test_everything_else_is_refused(fetcher, url):
     assert fetcher.refused == [url]
 
 
-@pytest.mark.xfail(strict=True, raises=(ValueError, OSError), reason=(
-    "renderer/typeset.py SandboxFetcher.fetch lets Path(...).resolve()/is_file() raise "
-    "ValueError (NUL byte) or OSError (name too long, link loop) instead of refusing; "
-    "WeasyPrint then logs it and the build fails with a misleading 'WeasyPrint reported "
-    "errors'. Fix: wrap the path checks in try/except (OSError, ValueError, RuntimeError) "
-    "and refuse (append to self.refused, raise FatalURLFetchingError)."))
 @pytest.mark.parametrize("url", ["file:///tmp/%00x", "file:///" + "a" * 5000],
                          ids=["nul-byte", "name-too-long"])
 def test_unusable_file_names_are_refused_too(fetcher, url):
