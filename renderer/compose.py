@@ -8,7 +8,6 @@ styles folder, so the typesetter's fetcher can keep to project assets.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,7 +52,7 @@ def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) ->
     html = template.render(
         issue=issue, articles=prepared.articles, edition=edition,
         css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm)),
-        month=month_names(issue.year, issue.month),
+        month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
         padding_pages=padding_pages)
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
@@ -66,10 +65,6 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
         marks_offset_mm=MARKS_OFFSET_MM,
         cmyk_profile=CMYK_PROFILE, colors=theme_colors(edition))
     return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
-
-
-def month_names(year: int, month: int) -> Bilingual:
-    return Bilingual(en=f"{calendar.month_name[month]} {year}", zh=f"{year}年{month}月")
 
 
 @lru_cache(maxsize=None)

@@ -136,7 +136,7 @@ class PreparedArticle:
     title: Bilingual  # HTML
     title_text: Bilingual  # plain text, for bookmarks and mail
     blocks: tuple[Block, ...]
-    date: dt.date | None
+    dateline: Bilingual | None  # HTML, e.g. "22 February 2022" / "2022年2月22日"
     section: Bilingual | None
     byline: str | None
 
@@ -145,4 +145,6 @@ class PreparedArticle:
 class PreparedIssue:
     issue: Issue
     articles: tuple[PreparedArticle, ...]
+    month: Bilingual  # plain text: "February 2022" / "2022年2月"
+    issue_line: Bilingual  # HTML: "Vol. 1 · No. 2 · February 2022" / "第1卷 第2期 · 2022年2月"
     warnings: tuple[str, ...] = ()

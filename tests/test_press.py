@@ -131,3 +131,12 @@ def test_both_editions_carry_document_metadata(sample_build, issue):
             assert issue.name.en in str(info["/Title"])
             assert str(info["/Author"]) == issue.publisher
             assert str(pdf.Root.Lang).startswith("en")
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_chinese_typography_audit_is_clean_on_the_sample(sample_build, edition):
+    from renderer.verify.audit import audit
+
+    report = audit(sample_build[edition])
+    assert report.ok, report.to_text()
+    assert sum(report.counts.values()) == 0

@@ -9,6 +9,7 @@ figure once per edition (renderer.prepare.images).
 
 from __future__ import annotations
 
+import calendar
 from functools import lru_cache
 
 from renderer.model import (Article, Bilingual, Block, Issue, PreparedArticle, PreparedIssue,
@@ -19,7 +20,17 @@ from renderer.prepare import images, typography
 def prepare_issue(issue: Issue) -> PreparedIssue:
     warnings: list[str] = []
     articles = tuple(_prepare_article(article, issue, warnings) for article in issue.articles)
-    return PreparedIssue(issue=issue, articles=articles, warnings=tuple(warnings))
+    month = month_names(issue.year, issue.month)
+    issue_line = Bilingual(
+        en=f"Vol. {issue.volume} · No. {issue.number} · {month.en}",
+        zh=typography.prepare_zh_html(
+            f"第{issue.volume}卷 第{issue.number}期 · {month.zh}"))
+    return PreparedIssue(issue=issue, articles=articles, month=month, issue_line=issue_line,
+                         warnings=tuple(warnings))
+
+
+def month_names(year: int, month: int) -> Bilingual:
+    return Bilingual(en=f"{calendar.month_name[month]} {year}", zh=f"{year}年{month}月")
 
 
 def _prepare_article(article: Article, issue: Issue, warnings: list[str]) -> PreparedArticle:
@@ -31,7 +42,9 @@ def _prepare_article(article: Article, issue: Issue, warnings: list[str]) -> Pre
     figures = {}
     for figure in article.figures:
         figures.setdefault(min(figure.after, len(rows)), []).append(
-            images.prepare_figure(figure, article.path, issue, warnings))
+            images.prepare_figure(figure, article.path, issue, warnings, caption=Bilingual(
+                en=typography.prepare_en_html(inline_html(figure.caption.en)),
+                zh=typography.prepare_zh_html(inline_html(figure.caption.zh)))))
     blocks: list[Block] = [Block(figure=f) for f in figures.get(0, [])]
     for index, row in enumerate(rows, start=1):
         blocks.append(Block(row=row))
@@ -41,8 +54,15 @@ def _prepare_article(article: Article, issue: Issue, warnings: list[str]) -> Pre
         title=Bilingual(en=typography.prepare_en_html(inline_html(article.title.en)),
                         zh=typography.prepare_zh_html(inline_html(article.title.zh))),
         title_text=Bilingual(en=plain_text(article.title.en), zh=plain_text(article.title.zh)),
-        blocks=tuple(blocks), date=article.date, section=article.section,
+        blocks=tuple(blocks), dateline=_dateline(article.date), section=article.section,
         byline=article.byline)
+
+
+def _dateline(date) -> Bilingual | None:
+    if date is None:
+        return None
+    return Bilingual(en=f"{date.day} {date:%B} {date.year}",
+                     zh=typography.prepare_zh_html(f"{date.year}年{date.month}月{date.day}日"))
 
 
 def paired_numbers(article: Article) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from renderer.errors import PressError
-from renderer.model import Figure, Issue, PreparedFigure
+from renderer.model import Bilingual, Figure, Issue, PreparedFigure
 
 PAGE_WIDTH_MM = {"A4": 210.0, "Letter": 215.9}
 SIDE_MARGINS_MM = 34.0  # left + right page margins in styles/base.css
@@ -34,8 +34,9 @@ def placed_width_mm(page_size: str) -> float:
     return PAGE_WIDTH_MM[page_size] - SIDE_MARGINS_MM
 
 
-def prepare_figure(figure: Figure, article: Path, issue: Issue,
-                   warnings: list[str]) -> PreparedFigure:
+def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[str], *,
+                   caption: Bilingual) -> PreparedFigure:
+    """`caption` is the figure's caption as HTML, already prepared by the caller."""
     image = _open(figure, article)
     width_mm = placed_width_mm(issue.page_size)
     ppi = image.width / (width_mm / 25.4)
@@ -52,7 +53,7 @@ def prepare_figure(figure: Figure, article: Path, issue: Issue,
     return PreparedFigure(
         src={"print": _data_url(_print_jpeg(image), "image/jpeg"),
              "email": _data_url(_email_jpeg(image, width_mm), "image/jpeg")},
-        caption=figure.caption, alt=figure.alt, credit=figure.credit,
+        caption=caption, alt=figure.alt, credit=figure.credit,
         width_px=image.width, height_px=image.height)
 
 

@@ -250,9 +250,10 @@ def check_line_edges(line: Line) -> list[Finding]:
     return found
 
 
-def _han_gap(visible: list[Glyph], em: float) -> float:
-    """The line's own spacing between Han characters (justification), in pt."""
-    gaps = [b.left - min(a.right, a.left + em) for a, b in zip(visible, visible[1:])
+def _han_gap(glyphs: list[Glyph], em: float) -> float:
+    """The line's own spacing between directly adjacent Han characters (justification),
+    in pt; a pair with a space between them says nothing about it."""
+    gaps = [b.left - min(a.right, a.left + em) for a, b in zip(glyphs, glyphs[1:])
             if is_han(a.char) and is_han(b.char)]
     return statistics.median(gaps) if gaps else 0.0
 
@@ -260,7 +261,7 @@ def _han_gap(visible: list[Glyph], em: float) -> float:
 def check_spacing(line: Line) -> list[Finding]:
     em = line.em
     visible = line.visible
-    base = _han_gap(visible, em)
+    base = _han_gap(line.glyphs, em)
     found = []
     for a, b in zip(visible, visible[1:]):
         if abs(b.left - a.left) < 0.01:
