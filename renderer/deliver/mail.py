@@ -66,11 +66,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
-from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from renderer.deliver.files import ensure_folder, write_atomically
+from renderer.prepare import plain_text as press_plain_text
 from renderer.deliver.ledger import Ledger, ledger_status
 from renderer.deliver.subscribers import (
     RejectedRow,
@@ -506,7 +506,6 @@ def unsubscribe_token(email: str, secret: str | None = None) -> str:
 
 # --- text helpers ---------------------------------------------------------------
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})  # raw HTML stays literal text
 _FIRST_SENTENCE_LIMIT = {"en": 300, "zh": 150}  # characters, when no sentence end is found
 # Words whose trailing period does not end a sentence ("Mr. Li", "No. 2 Middle School").
 _ABBREVIATIONS = frozenset(
@@ -518,15 +517,8 @@ _ZH_END = re.compile(r"[。！？]+[”’」』）)]*")
 
 
 def plain_text(markdown: str) -> str:
-    """Inline Markdown -> plain text on one line: emphasis marks and link targets dropped."""
-    tokens = _MARKDOWN.parseInline(markdown)
-    pieces = []
-    for token in tokens[0].children or [] if tokens else []:
-        if token.type in ("text", "code_inline", "image"):
-            pieces.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            pieces.append(" ")
-    return single_line("".join(pieces))
+    """Inline Markdown -> plain text on one line, parsed as the press parses it."""
+    return single_line(press_plain_text(markdown))
 
 
 def first_sentence(markdown: str, language: str) -> str:

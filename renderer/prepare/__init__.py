@@ -77,10 +77,16 @@ def inline_html(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Inline Markdown without its markup: for bookmarks, mail and metadata."""
-    tokens = _markdown().parseInline(text)
-    return "".join(child.content for token in tokens for child in token.children or ()
-                   if child.type in {"text", "code_inline"}).strip()
+    """Inline Markdown without its markup, as the press parses it: for bookmarks, mail
+    and metadata (emphasis marks and link targets dropped, line breaks as spaces)."""
+    pieces = []
+    for token in _markdown().parseInline(text):
+        for child in token.children or ():
+            if child.type in {"text", "code_inline", "image"}:
+                pieces.append(child.content)
+            elif child.type in {"softbreak", "hardbreak"}:
+                pieces.append(" ")
+    return "".join(pieces).strip()
 
 
 @lru_cache(maxsize=1)
