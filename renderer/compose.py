@@ -28,7 +28,6 @@ STYLESHEETS = {
     "print": ("fonts.css", "base.css", "cjk.css", "print.css"),
     "email": ("fonts.css", "base.css", "cjk.css", "email.css"),
 }
-CMYK_PROFILE = "profiles/FOGRA39L-coated.icc"
 # The CSS bleed is the manifest's bleed plus room for the crop marks, which
 # WeasyPrint draws in the outer half of the CSS bleed; the typesetter then sets
 # the PDF BleedBox to the manifest's bleed alone.
@@ -63,7 +62,8 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
         marks_offset_mm=MARKS_OFFSET_MM,
-        cmyk_profile=CMYK_PROFILE, colors=theme_colors(edition))
+        cmyk_profile=theme.CMYK_PROFILE.relative_to(STYLES).as_posix(),
+        colors=theme_colors(edition))
     return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
 
 
@@ -72,7 +72,7 @@ def theme_colors(edition: str) -> dict[str, str]:
     spec = yaml.safe_load((STYLES / "theme.yaml").read_text(encoding="utf-8"))["colors"]
     if edition == "print":
         return {name: theme.css_cmyk(cmyk) for name, cmyk in spec.items()}
-    return {name: theme.css_rgb(theme.cmyk_to_srgb(cmyk, STYLES / CMYK_PROFILE))
+    return {name: theme.css_rgb(theme.cmyk_to_srgb(cmyk, theme.CMYK_PROFILE))
             for name, cmyk in spec.items()}
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+# The press's characterization profile: the print edition's output intent, the
+# target of figures converted to CMYK, the source of the theme's screen colours.
+CMYK_PROFILE = (Path(__file__).resolve().parent.parent
+                / "styles" / "profiles" / "FOGRA39L-coated.icc")
+
 
 def css_cmyk(cmyk: list[float]) -> str:
     c, m, y, k = (_fraction(v) for v in cmyk)
@@ -18,10 +23,6 @@ def css_cmyk(cmyk: list[float]) -> str:
 
 def css_rgb(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def total_area_coverage(cmyk: list[float]) -> float:
-    return float(sum(cmyk))
 
 
 def cmyk_to_srgb(cmyk: list[float], profile: Path) -> tuple[int, int, int]:

@@ -18,6 +18,7 @@ import warnings as pywarnings
 from functools import lru_cache
 from pathlib import Path
 
+from renderer import theme
 from renderer.errors import PressError
 from renderer.model import Bilingual, Figure, Issue, PreparedFigure
 
@@ -26,7 +27,6 @@ SIDE_MARGINS_MM = 34.0  # left + right page margins in styles/base.css
 PRINT_MIN_PPI, PRINT_GOOD_PPI, EMAIL_PPI = 200, 300, 150
 MAX_PIXELS = 60_000_000
 MAX_IMAGE_BYTES = 30_000_000
-PROFILE = Path(__file__).resolve().parents[2] / "styles" / "profiles" / "FOGRA39L-coated.icc"
 
 
 def placed_width_mm(page_size: str) -> float:
@@ -131,6 +131,7 @@ def _srgb_to_cmyk():
     from PIL import ImageCms
 
     return ImageCms.buildTransform(
-        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(PROFILE)), "RGB", "CMYK",
+        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(theme.CMYK_PROFILE)),
+        "RGB", "CMYK",
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
         flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
