@@ -29,9 +29,11 @@ or last position and 0 if it is alone. ``expandable_units`` counts exactly that,
 WeasyPrint adds to a box (units x spacing) is the width Pango draws and justified lines end
 flush with the column.
 
-Only two functions are patched: ``layout.inline.count_expandable_spaces`` (what a line can
-stretch) and ``text.line_break.Layout.set_text`` (where the stretch goes). Both are internal
-and change between releases, hence the version pin in ``install()``.
+Only two functions are patched here: ``layout.inline.count_expandable_spaces`` (what a line
+can stretch) and ``text.line_break.Layout.set_text`` (where the stretch goes); a third,
+``pdf.stream.Stream.show_text``, is patched by renderer.typeset_tc so that the stretch is
+written as PDF character spacing, which text extraction does not mistake for spaces. All
+are internal and change between releases, hence the version pin in ``install()``.
 """
 
 from __future__ import annotations
@@ -103,7 +105,9 @@ def justification_multipliers(text: str, chinese: bool) -> list[float]:
 
 def expandable_units(text: str, chinese: bool) -> float:
     """How many times the justification spacing Pango will add to this text box."""
-    spaces = text.count(" ") + text.count("\u00a0")
+    # In Chinese a space is one more gap, opened by its neighbours' halves; WeasyPrint
+    # would stretch it twice as much again (set_text gives it word spacing).
+    spaces = 0 if chinese else text.count(" ") + text.count("\u00a0")
     last = len(text) - 1
     units = 0.0
     for index, multiplier in enumerate(justification_multipliers(text, chinese)):
@@ -158,9 +162,11 @@ def halt_positions(text: str) -> list[int]:
 
 @dataclass(frozen=True)
 class _Spacing:
-    """Extra letter spacing (CSS px) and the halt flag decided for one character."""
+    """Extra letter spacing (CSS px) and the halt flag decided for one character;
+    ``unstretched`` takes back the word spacing WeasyPrint gave a space."""
     extra: float = 0.0
     halt: bool = False
+    unstretched: bool = False
 
 
 def plan_text(text: str, lang: str | None, font_size: float,
@@ -172,6 +178,9 @@ def plan_text(text: str, lang: str | None, font_size: float,
         for index, multiplier in enumerate(justification_multipliers(text, chinese)):
             if multiplier:
                 plan[index] = _Spacing(extra=multiplier * justification_spacing)
+        for index, char in enumerate(text):
+            if chinese and char in " \u00a0":
+                plan[index] = _Spacing(unstretched=True)
     for index, multiplier in han_latin_markers(text):
         previous = plan.get(index, _Spacing())
         plan[index] = _Spacing(previous.extra + multiplier * HAN_LATIN_SPACE_EM * font_size)
@@ -199,7 +208,7 @@ def _apply_plan(layout: object, plan: dict[int, _Spacing]) -> None:
     offsets = _byte_offsets(layout.text)
     for index, spacing in sorted(plan.items()):
         start, end = offsets[index], offsets[index + 1]
-        if spacing.extra:
+        if spacing.extra or spacing.unstretched:
             attr = pango.pango_attr_letter_spacing_new(int((base + spacing.extra) * TO_UNITS))
             attr.start_index, attr.end_index = start, end
             pango.pango_attr_list_change(attr_list, attr)
@@ -248,9 +257,12 @@ def install() -> None:
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    from renderer import typeset_tc
+
     _state["originals"] = (inline.count_expandable_spaces, line_break.Layout.set_text)
     inline.count_expandable_spaces = _patched_count(boxes)
     line_break.Layout.set_text = _patched_set_text(line_break.Layout.set_text)
+    typeset_tc.install(_state)
     _state["installed"] = True
 
 
@@ -261,5 +273,8 @@ def uninstall() -> None:
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    from renderer import typeset_tc
+
     inline.count_expandable_spaces, line_break.Layout.set_text = _state["originals"]
+    typeset_tc.uninstall(_state)
     _state["installed"] = False

@@ -9,6 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from renderer.compose import ZH_BODY_PT, chinese_column_pt
 from renderer.prepare.typography import prepare_en_html, prepare_zh_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,8 @@ def paragraphs() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def page_html(prepare: bool = True, zh_font: str = "Noto Serif CJK SC") -> str:
-    """One table row per paragraph pair, English 60% / Chinese 40% of an A4 text block."""
+    """One table row per paragraph pair, the press's A4 columns: a Chinese measure of
+    whole ems (renderer.compose.chinese_column_pt), English taking the rest."""
     english, chinese = paragraphs()
     rows = []
     for en, zh in zip(english, chinese):
@@ -61,7 +63,8 @@ def page_html(prepare: bool = True, zh_font: str = "Noto Serif CJK SC") -> str:
       td.en {{ padding-right: 4mm; }} td.zh {{ padding-left: 4mm; }}
       td.en p {{ font: 9.5pt/1.42 "Noto Serif"; }}
       {css}
-    </style></head><body><table><colgroup><col style="width: 60%"><col style="width: 40%">
+      td.zh p {{ font-size: {ZH_BODY_PT}pt; }}
+    </style></head><body><table><colgroup><col><col style="width: {chinese_column_pt("A4")}pt">
     </colgroup>{"".join(rows)}</table></body></html>"""
 
 

@@ -56,22 +56,21 @@ def _chinese_column_text(pdf) -> list[str]:
 
 def test_extracted_chinese_is_the_source_text(after_pdf):
     source = "".join(paragraphs()[1])
-    extracted = "".join(_chinese_column_text(after_pdf))
+    texts = _chinese_column_text(after_pdf)
+    extracted = "".join(texts)
     assert re.sub(r"\s", "", extracted) == re.sub(r"\s", "", source)
     assert "\u2060" not in extracted and "\u200b" not in extracted
-    # Within a line no space may appear between two Han characters unless the source
-    # has one there (植下友谊树 共建友谊林). PDFium itself infers a space from any gap wider
-    # than about 0.11 em, so lines justified by more than that are counted, not checked.
-    loose = _loosely_justified(after_pdf)
-    lines = [line for text in _chinese_column_text(after_pdf) for line in text.splitlines()]
-    checked = [line for line in lines if re.sub(r"\s", "", line) not in loose]
-    spaced = [m.group() for line in checked for m in re.finditer(rf"{HAN}\s+{HAN}", line)]
-    assert spaced and all(pair in source for pair in spaced), spaced
-    assert len(lines) - len(checked) <= 0.05 * len(lines)
+    # Within a line no space stands between two Han characters unless the source has
+    # one there (植下友谊树 共建友谊林), however loosely the line is justified.
+    lines = [line for text in texts for line in text.splitlines()]
+    spaced = [m.group() for line in lines for m in re.finditer(rf"{HAN}\s+{HAN}", line)]
+    assert all(pair in source for pair in spaced), spaced
+    assert _loosely_justified(after_pdf), "no line is justified loosely enough to test"
 
 
 def _loosely_justified(pdf) -> set[str]:
-    """Texts of lines whose Han characters stand more than 0.11 em apart."""
+    """Texts of lines whose Han characters stand more than 0.11 em apart: without the
+    character spacing of renderer.typeset_tc, PDFium would put a space there."""
     from renderer.verify.audit import _han_gap, group_lines, read_glyphs
 
     loose = set()
