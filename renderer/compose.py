@@ -17,7 +17,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from renderer import theme
+from renderer import page, theme
 from renderer.model import Bilingual, PreparedIssue
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -32,12 +32,6 @@ STYLESHEETS = {
 # WeasyPrint draws in the outer half of the CSS bleed; the typesetter then sets
 # the PDF BleedBox to the manifest's bleed alone.
 MARKS_OFFSET_MM = 6.0
-PAGE_WIDTH_MM = {"A4": 210.0, "Letter": 215.9}
-SIDE_MARGIN_MM = 17.0
-COLUMN_GAP_MM = 4.0  # padding on the Chinese side of the rule between the columns
-COLUMN_RULE_PT = 0.5  # that rule (base.css, td.zh border-left), half of it inside the cell
-ZH_BODY_PT = 10.5  # clreq: size 5 (wuhao), the usual Chinese body size
-ZH_SHARE = 0.4  # of the text width, about: Chinese is denser than English
 HAN = re.compile(r"[\u3400-\u9fff]")
 LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
 
@@ -67,25 +61,11 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
     """The edition's whole stylesheet: per-edition values, then the static sheets."""
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
-        marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=SIDE_MARGIN_MM,
-        zh_body_pt=ZH_BODY_PT, zh_column_pt=chinese_column_pt(page_size),
+        marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.SIDE_MARGIN_MM,
+        zh_body_pt=page.ZH_BODY_PT, zh_column_pt=page.chinese_column_pt(page_size),
         cmyk_profile=theme.CMYK_PROFILE.relative_to(STYLES).as_posix(),
         colors=theme_colors(edition))
     return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
-
-
-def chinese_column_pt(page_size: str) -> float:
-    """Width of the Chinese column: a whole number of body characters plus the gap.
-
-    Chinese is set on a grid: a line of Han characters fills the measure exactly
-    when the measure is a whole number of ems (clreq 3.4; jlreq 2.3.1), so the
-    justification only ever spreads what punctuation, Latin words and the line
-    breaking rules leave over, and a pure Han line is not opened up at all.
-    """
-    text_width_pt = (PAGE_WIDTH_MM[page_size] - 2 * SIDE_MARGIN_MM) * 72 / 25.4
-    gap_pt = COLUMN_GAP_MM * 72 / 25.4 + COLUMN_RULE_PT
-    characters = round((ZH_SHARE * text_width_pt - gap_pt) / ZH_BODY_PT)
-    return characters * ZH_BODY_PT + gap_pt
 
 
 @lru_cache(maxsize=None)

@@ -169,9 +169,10 @@ def _exit_with_parent() -> None:
 def _weasyprint():
     import weasyprint
 
-    from renderer import typeset_cjk
+    from renderer import typeset_cjk, typeset_fonts
 
     typeset_cjk.install()
+    typeset_fonts.install()
     _tag_languages()
     return weasyprint
 

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from renderer.typeset_cjk import is_han
 
 MIN_RUN = 3  # PDFium ignores Tc on objects of fewer than three items
+_ZERO_SHIFT = re.compile(r">-?0(?:\.0*)?<")
 _TOKEN = re.compile(r"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)")
 
 
@@ -113,18 +114,21 @@ def _number(value: float) -> str:
 def rewrite(text: str, font_size: float, chars: Callable[[str], str]
             ) -> list[tuple[float, str]] | None:
     """[(character spacing, TJ array inside)] drawing the same glyphs at the same
-    places as ``text``, or None when there is nothing to gain. ``chars`` gives the
+    places as ``text``, or None when there is nothing to gain (no Han justification,
+    no zero shift to drop). ``chars`` gives the
     text of a glyph (its hex code in the current font)."""
     parsed = parse_tj(text)
     if parsed is None:
         return None
     lead, glyphs = parsed
     base = justification_shift(glyphs, chars)
-    if base is None:
-        return None
-    parts = split_runs(glyphs, base)
+    parts = split_runs(glyphs, base) if base is not None else [(False, glyphs)]
     if not any(spaced for spaced, _ in parts):
-        return None
+        # WeasyPrint writes a 0 after every glyph whose kerning rounds to nothing (most
+        # of the English text): dropped, they no longer weigh on every edition.
+        if not _ZERO_SHIFT.search(text):
+            return None
+        return [(0.0, _array(glyphs, lead))]
     shows = []
     for index, (spaced, run) in enumerate(parts):
         part_lead = lead if index == 0 else 0.0

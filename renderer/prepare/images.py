@@ -18,27 +18,20 @@ import warnings as pywarnings
 from functools import lru_cache
 from pathlib import Path
 
-from renderer import theme
+from renderer import page, theme
 from renderer.errors import PressError
 from renderer.model import Bilingual, Figure, Issue, PreparedFigure
 
-PAGE_WIDTH_MM = {"A4": 210.0, "Letter": 215.9}
-SIDE_MARGINS_MM = 34.0  # left + right page margins in styles/base.css
 PRINT_MIN_PPI, PRINT_GOOD_PPI, EMAIL_PPI = 200, 300, 150
 MAX_PIXELS = 60_000_000
 MAX_IMAGE_BYTES = 30_000_000
-
-
-def placed_width_mm(page_size: str) -> float:
-    """Figures span both columns: the full text width."""
-    return PAGE_WIDTH_MM[page_size] - SIDE_MARGINS_MM
 
 
 def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[str], *,
                    caption: Bilingual) -> PreparedFigure:
     """`caption` is the figure's caption as HTML, already prepared by the caller."""
     image = _open(figure, article)
-    width_mm = placed_width_mm(issue.page_size)
+    width_mm = page.text_width_mm(issue.page_size)  # figures span both columns
     ppi = image.width / (width_mm / 25.4)
     where = f"{article}:{figure.line}: figure {figure.image.name}"
     if ppi < PRINT_MIN_PPI:
