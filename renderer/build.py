@@ -71,6 +71,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         from renderer.load import load_issue
         from renderer.prepare import prepare_issue
         from renderer.prepare.coverage import check_coverage
+        from renderer.typeset import library_warnings
 
         step("load")
         issue = load_issue(folder)
@@ -78,6 +79,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         step("prepare")
         prepared = prepare_issue(issue)
         result.warnings.extend(prepared.warnings)
+        result.warnings.extend(library_warnings())
         target_folder = out_root / issue.key
         with files.build_lock(target_folder):
             files.remove_stale_partials(target_folder)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 PINNED_WEASYPRINT = "70.0"
 WORD_JOINER = "\u2060"
@@ -103,6 +104,7 @@ def justification_multipliers(text: str, chinese: bool) -> list[float]:
     return multipliers
 
 
+@lru_cache(maxsize=16384)
 def expandable_units(text: str, chinese: bool) -> float:
     """How many times the justification spacing Pango will add to this text box."""
     # In Chinese a space is one more gap, opened by its neighbours' halves; WeasyPrint
@@ -169,9 +171,12 @@ class _Spacing:
     unstretched: bool = False
 
 
-def plan_text(text: str, lang: str | None, font_size: float,
-              justification_spacing: float) -> dict[int, _Spacing]:
-    """What ``set_text`` adds to each character index of a layout's text."""
+@lru_cache(maxsize=16384)
+def plan_text(text: str, lang: str | None, font_size: float, justification_spacing: float
+              ) -> tuple[tuple[int, int, _Spacing], ...]:
+    """What ``set_text`` adds to the text of a layout: (start byte, end byte, spacing)
+    per character that gets something. Cached: WeasyPrint sets the same text again and
+    again while it looks for line breaks."""
     chinese = is_chinese_lang(lang)
     plan: dict[int, _Spacing] = {}
     if justification_spacing:
@@ -187,7 +192,11 @@ def plan_text(text: str, lang: str | None, font_size: float,
     if chinese:
         for index in halt_positions(text):
             plan[index] = _Spacing(plan.get(index, _Spacing()).extra, halt=True)
-    return plan
+    if not plan:
+        return ()
+    offsets = _byte_offsets(text)
+    return tuple((offsets[index], offsets[index + 1], spacing)
+                 for index, spacing in sorted(plan.items()))
 
 
 def _byte_offsets(text: str) -> list[int]:
@@ -197,7 +206,7 @@ def _byte_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _apply_plan(layout: object, plan: dict[int, _Spacing]) -> None:
+def _apply_plan(layout: object, plan: tuple[tuple[int, int, _Spacing], ...]) -> None:
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
     base = layout.style["letter_spacing"]
@@ -205,9 +214,7 @@ def _apply_plan(layout: object, plan: dict[int, _Spacing]) -> None:
     attr_list = pango.pango_layout_get_attributes(layout.layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    offsets = _byte_offsets(layout.text)
-    for index, spacing in sorted(plan.items()):
-        start, end = offsets[index], offsets[index + 1]
+    for start, end, spacing in plan:
         if spacing.extra or spacing.unstretched:
             attr = pango.pango_attr_letter_spacing_new(int((base + spacing.extra) * TO_UNITS))
             attr.start_index, attr.end_index = start, end

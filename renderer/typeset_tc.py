@@ -143,14 +143,27 @@ def rewrite(text: str, font_size: float, chars: Callable[[str], str]
 
 
 def _patched_show_text(original: Callable) -> Callable:
+    han_fonts: dict[str, tuple[int, bool]] = {}
+
+    def draws_han(font) -> bool:
+        """Whether the font has drawn a Han character yet (rechecked as it draws more)."""
+        seen, answer = han_fonts.get(font.hash, (-1, False))
+        if seen != len(font.to_unicode):
+            answer = any(_is_han_text(text) for text in font.to_unicode.values())
+            han_fonts[font.hash] = (len(font.to_unicode), answer)
+        return answer
+
     def show_text(self, text):
         current = getattr(self, "_current_font", None)
         font = current and next((font for font in self._fonts.values()
                                  if font.hash == current[0]), None)
-        shows = None
-        if font is not None and current[1]:
-            shows = rewrite(text, current[1],
-                            lambda hexcode: font.to_unicode.get(int(hexcode, 16), ""))
+        if font is None or not current[1]:
+            return original(self, text)
+        if not draws_han(font):
+            # Only the zeros to drop: "<0050>0<004d>" is "<0050004d>".
+            return original(self, _ZERO_SHIFT.sub("", text))
+        shows = rewrite(text, current[1],
+                        lambda hexcode: font.to_unicode.get(int(hexcode, 16), ""))
         if shows is None:
             return original(self, text)
         for spacing, array in shows:

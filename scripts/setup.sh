@@ -7,14 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Pango/HarfBuzz for WeasyPrint; libharfbuzz-subset0 subsets CJK fonts in 0.4 s
-# instead of 12 s; poppler-utils and qpdf for the preflight and the tests;
-# python3-venv because Debian's Python ships without ensurepip.
+# instead of 12 s; python3-venv because Debian's Python ships without ensurepip.
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-                 libfontconfig1 poppler-utils qpdf python3-venv)
-# `setup.sh --test`: also the upstream fonts that the font tests subset again
-# (to prove scripts/build_fonts.py reproduces fonts/ byte for byte).
+                 libfontconfig1 python3-venv)
+# `setup.sh --test`: also poppler-utils and qpdf, readers of the PDFs independent of
+# the press, and the upstream fonts that the font tests subset again (to prove
+# scripts/build_fonts.py reproduces fonts/ byte for byte).
 if [ "${1:-}" = "--test" ]; then
-  DEBIAN_PACKAGES+=(fonts-noto-cjk fonts-noto-core)
+  DEBIAN_PACKAGES+=(poppler-utils qpdf fonts-noto-cjk fonts-noto-core)
 fi
 
 missing=()

@@ -104,6 +104,12 @@ def test_cmap_for_language_is_what_every_face_of_it_has():
         fonts.cmap_for("Noto Serif")
 
 
+@pytest.mark.parametrize("face", FACES, ids=lambda face: face.file)
+def test_direct_cmap_reading_agrees_with_fonttools(face):
+    with TTFont(face.path, lazy=True) as font:
+        assert fonts._face_cmap(face) == frozenset(font.getBestCmap())
+
+
 def test_stylesheet_holds_the_generated_font_faces():
     css = (ROOT / "styles/fonts.css").read_text(encoding="utf-8")
     assert fonts.font_face_css("../fonts/") in css

@@ -245,11 +245,6 @@ def test_page_count_must_be_a_multiple(good_pdf):
                  "add 3 page(s)")
 
 
-def test_missing_qpdf_fails_with_install_hint(good_pdf, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert_fails(preflight(good_pdf), "qpdf-check", "install qpdf")
-
-
 # ------------------------------------------------------------------ email edition
 
 
