@@ -97,38 +97,95 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
 
 
 class _Typesetters:
-    """Worker processes, one per edition, warmed up (WeasyPrint imported) at once.
+    """Typesetting processes: one warm process per job, at the cost of one warm-up.
 
-    Forked, so that they start in milliseconds; with no workers (a single core,
-    watch mode, one of many issues being built) the jobs run in this process.
+    A single process is forked at once and imports WeasyPrint (fonts, stylesheets of the
+    user agent) while this one loads, prepares and composes; when the jobs arrive it
+    forks a copy of itself for each job but the last, which it runs itself. Forked
+    copies start in a millisecond, already warm, so the import is paid once, not once
+    per edition. With no workers (a single core, watch mode, one of many issues being
+    built) the jobs run in this process.
     """
 
     def __init__(self, workers: int):
         self.workers = workers if (os.cpu_count() or 1) > 1 and workers > 1 else 0
-        self.pool = None
+        self.warm = None
 
     def __enter__(self) -> "_Typesetters":
         if self.workers:
-            from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            from renderer.typeset import warm_up
-
-            self.pool = ProcessPoolExecutor(max_workers=self.workers,
-                                            mp_context=get_context("fork"), initializer=warm_up)
-            self.pool.submit(int)  # with fork, the first task starts every worker
+            context = get_context("fork")
+            self.jobs, jobs_end = context.Pipe()
+            pipes = [context.Pipe(duplex=False) for _ in range(self.workers)]
+            self.results = [reader for reader, _ in pipes]
+            self.warm = context.Process(target=_warm_typesetter,
+                                        args=(jobs_end, [writer for _, writer in pipes]))
+            self.warm.start()
+            jobs_end.close()
+            for _, writer in pipes:
+                writer.close()
         return self
 
     def run(self, job, argument_tuples: list[tuple]) -> list:
-        if self.pool is None:
+        if self.warm is None:
             return [job(*arguments) for arguments in argument_tuples]
-        futures = [self.pool.submit(job, *arguments) for arguments in argument_tuples]
-        return [future.result() for future in futures]
+        self.jobs.send((job, argument_tuples))
+        outcomes = []
+        for reader in self.results[:len(argument_tuples)]:
+            try:
+                failed, value = reader.recv()
+            except EOFError:
+                raise RuntimeError("a typesetting process ended without an answer "
+                                   f"(exit code {self.warm.exitcode})") from None
+            if failed:
+                raise value
+            outcomes.append(value)
+        return outcomes
 
     def __exit__(self, error_type, *exc) -> None:
-        if self.pool is not None:
-            # On an error, do not wait for workers still warming up: fail at once.
-            self.pool.shutdown(wait=error_type is None, cancel_futures=True)
+        if self.warm is None:
+            return
+        self.jobs.close()
+        if error_type is not None:
+            self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
+        self.warm.join()
+
+
+def _warm_typesetter(jobs, result_pipes) -> None:
+    """The warm process: import WeasyPrint, wait for the jobs, fork for all but one."""
+    from renderer.typeset import warm_up
+
+    warm_up()
+    try:
+        job, argument_tuples = jobs.recv()
+    except EOFError:
+        return  # the build ended before typesetting (an error, or nothing to do)
+    children = []
+    for index, arguments in enumerate(argument_tuples):
+        last = index == len(argument_tuples) - 1
+        if not last:
+            pid = os.fork()
+            if pid:
+                children.append(pid)
+                continue
+            warm_up()  # only sets the fork to die with this process
+        _answer(result_pipes[index], job, arguments)
+        if not last:
+            os._exit(0)
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _answer(pipe, job, arguments) -> None:
+    try:
+        pipe.send((False, job(*arguments)))
+    except BaseException as error:  # the build shows it; the process must not die silently
+        try:
+            pipe.send((True, error))
+        except Exception:  # an exception that cannot be pickled: send its text
+            import traceback
+            pipe.send((True, RuntimeError("".join(traceback.format_exception(error)))))
 
 
 def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes]:

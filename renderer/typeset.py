@@ -192,6 +192,7 @@ def _weasyprint():
     typeset_cjk.install()
     typeset_fonts.install()
     _tag_languages()
+    _compress_streams_once()
     return weasyprint
 
 
@@ -219,6 +220,40 @@ class _libraries_by_soname:
         import ctypes.util
 
         ctypes.util.find_library = self.saved
+
+
+def _compress_streams_once() -> None:
+    """While pydyf writes a PDF, each stream is compressed once, not twice.
+
+    pydyf 0.13 (``PDF.write``) builds every object's bytes for the file, then builds
+    them all again to hash them for the file identifier, and a stream's bytes are
+    computed afresh each time: every stream deflated twice at level 9, the CMYK
+    profile alone 0.04 s each time. During a write nothing changes, so the second
+    time gets the first result.
+    """
+    import pydyf
+
+    if getattr(pydyf.PDF.write, "_press_once", False):
+        return
+    write, data = pydyf.PDF.write, pydyf.Stream.data
+
+    def write_once(self, *args, **kwargs):
+        made: dict[int, bytes] = {}
+
+        def data_once(stream):
+            key = id(stream)
+            if key not in made:
+                made[key] = data.fget(stream)
+            return made[key]
+
+        pydyf.Stream.data = property(data_once)
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            pydyf.Stream.data = data
+
+    write_once._press_once = True
+    pydyf.PDF.write = write_once
 
 
 def _tag_languages() -> None:
