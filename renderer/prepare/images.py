@@ -13,8 +13,10 @@ oversized file is reported by name.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import warnings as pywarnings
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,39 +32,67 @@ MAX_IMAGE_BYTES = 30_000_000
 def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[str], *,
                    caption: Bilingual) -> PreparedFigure:
     """`caption` is the figure's caption as HTML, already prepared by the caller."""
-    image = _open(figure, article)
     width_mm = page.text_width_mm(issue.page_size)  # figures span both columns
-    ppi = image.width / (width_mm / 25.4)
+    converted = _convert(_read(figure, article), width_mm, figure, article)
+    ppi = converted.width_px / (width_mm / 25.4)
     where = f"{article}:{figure.line}: figure {figure.image.name}"
     if ppi < PRINT_MIN_PPI:
         raise PressError(
-            f"the image is {image.width} px wide, {ppi:.0f} ppi at its printed width of "
-            f"{width_mm:.0f} mm; the print edition needs at least {PRINT_MIN_PPI} ppi.",
+            f"the image is {converted.width_px} px wide, {ppi:.0f} ppi at its printed width "
+            f"of {width_mm:.0f} mm; the print edition needs at least {PRINT_MIN_PPI} ppi.",
             file=article, line=figure.line, field="figures.image",
             fix=f"Use an image at least {round(PRINT_GOOD_PPI * width_mm / 25.4)} px wide.")
     if ppi < PRINT_GOOD_PPI:
         warnings.append(f"{where} is {ppi:.0f} ppi at its printed width; "
                         f"{PRINT_GOOD_PPI} ppi or more prints sharply.")
-    return PreparedFigure(
-        src={"print": _data_url(_print_jpeg(image), "image/jpeg"),
-             "email": _data_url(_email_jpeg(image, width_mm), "image/jpeg")},
-        caption=caption, alt=figure.alt, credit=figure.credit,
-        width_px=image.width, height_px=image.height)
+    return PreparedFigure(src=converted.src, caption=caption, alt=figure.alt,
+                          credit=figure.credit, width_px=converted.width_px,
+                          height_px=converted.height_px)
 
 
-def _open(figure: Figure, article: Path):
-    from PIL import Image
+@dataclass(frozen=True)
+class _Converted:
+    src: dict[str, str]  # data: URL per edition
+    width_px: int
+    height_px: int
 
+
+_converted: dict[tuple[str, float], _Converted] = {}
+CONVERTED_KEPT = 64
+
+
+def _convert(data: bytes, width_mm: float, figure: Figure, article: Path) -> _Converted:
+    """The image for each edition, remembered by content: the same picture twice in an
+    issue, or again in a watch-mode rebuild after a text edit, is converted once."""
+    key = (hashlib.sha256(data).hexdigest(), width_mm)
+    if key not in _converted:
+        image = _decode(data, figure, article)
+        if len(_converted) >= CONVERTED_KEPT:
+            _converted.clear()
+        _converted[key] = _Converted(
+            src={"print": _data_url(_print_jpeg(image), "image/jpeg"),
+                 "email": _data_url(_email_jpeg(image, width_mm), "image/jpeg")},
+            width_px=image.width, height_px=image.height)
+    return _converted[key]
+
+
+def _read(figure: Figure, article: Path) -> bytes:
     size = figure.image.stat().st_size
     if size > MAX_IMAGE_BYTES:
         raise PressError(f"the image {figure.image.name} is {size / 1e6:.0f} MB.",
                          file=article, line=figure.line, field="figures.image",
                          fix="Export it at print size (about 2,100 px wide is enough).")
+    return figure.image.read_bytes()
+
+
+def _decode(data: bytes, figure: Figure, article: Path):
+    from PIL import Image
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(figure.image)
+            image = Image.open(io.BytesIO(data))
             if image.format not in {"PNG", "JPEG"}:
                 raise PressError(f"the image {figure.image.name} is {image.format}, "
                                  "not PNG or JPEG.", file=article, line=figure.line,
