@@ -140,3 +140,19 @@ def test_chinese_typography_audit_is_clean_on_the_sample(sample_build, edition):
     report = audit(sample_build[edition])
     assert report.ok, report.to_text()
     assert sum(report.counts.values()) == 0
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_no_space_is_extracted_between_two_han_characters(sample_build, issue, edition):
+    """PDFium's extraction of every line: a space between two Han characters only where
+    the source has one, however loosely a line is justified (renderer.typeset_tc)."""
+    from renderer.prepare import prepare_issue
+
+    han = r"[\u3400-\u9fff]"
+    source = "".join([path.read_text(encoding="utf-8") for path in
+                      [issue.manifest, *(article.path for article in issue.articles)]]
+                     + [str(prepare_issue(issue).issue_line)])
+    for page in pdfium.PdfDocument(sample_build[edition]):
+        for line in page.get_textpage().get_text_range().splitlines():
+            for pair in re.findall(rf"{han}[ \t\u3000]+{han}", line):
+                assert pair in source, f"{pair!r} in {line!r}"
