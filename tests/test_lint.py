@@ -58,6 +58,18 @@ def test_removing_the_review_brings_the_finding_back(sample_copy):
     assert finding.line == paragraph_line
 
 
+def test_a_review_of_a_finding_that_is_gone_is_reported_stale(sample_copy):
+    """Mend the truncated paragraph (give it back the name it lost): the review in the
+    front matter no longer covers anything, and lint says to remove it."""
+    article = sample_copy / FIRST
+    edit(article, "\n与世界", "\n市政府外办主任王文表示，这些树是重庆与世界友谊的象征。与世界")
+    report = lint_folder(sample_copy)
+    [finding] = report.findings
+    assert (finding.id, finding.severity) == ("reviewed-pair-3-truncated-stale", "warning")
+    assert "remove it from `reviewed:`" in finding.message
+    assert report.needs_human
+
+
 def test_corrupted_title_is_found_on_its_line(sample_copy):
     edit(sample_copy / FIFTH, "配套庆祝活动", "配套庆?;颙?dòng)")
     report = lint_folder(sample_copy)

@@ -124,6 +124,19 @@ def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Fi
 
 def check_article(article: ArticleText, model: align.AlignModel, *, script: str = "hans"
                   ) -> list[Finding]:
+    findings = _check_article_text(article, model, script)
+    found = {finding.id for finding in findings}
+    for id_ in sorted(set(article.reviewed) - found):
+        findings.append(Finding(
+            id=f"reviewed-{id_}-stale", article=article.file, line=1, severity="warning",
+            message=f"the front matter marks {id_!r} as reviewed, but no check reports it "
+                    "any more (the text was mended); remove it from `reviewed:`.",
+            evidence={"note": article.reviewed[id_]}))
+    return findings
+
+
+def _check_article_text(article: ArticleText, model: align.AlignModel, script: str
+                        ) -> list[Finding]:
     findings: list[Finding] = []
 
     def add(id_: str, line: int | None, severity: str, message: str, **evidence) -> None:
