@@ -162,17 +162,18 @@ def _warm_typesetter(jobs, result_pipes) -> None:
     except EOFError:
         return  # the build ended before typesetting (an error, or nothing to do)
     children = []
-    for index, arguments in enumerate(argument_tuples):
-        last = index == len(argument_tuples) - 1
-        if not last:
-            pid = os.fork()
-            if pid:
-                children.append(pid)
-                continue
+    *forked, own = enumerate(argument_tuples)
+    for index, arguments in forked:
+        pid = os.fork()
+        if pid:
+            children.append(pid)
+            continue
+        try:  # the fork: one job, then out, whatever happens
             warm_up()  # only sets the fork to die with this process
-        _answer(result_pipes[index], job, arguments)
-        if not last:
+            _answer(result_pipes[index], job, arguments)
+        finally:
             os._exit(0)
+    _answer(result_pipes[own[0]], job, own[1])
     for pid in children:
         os.waitpid(pid, 0)
 

@@ -115,8 +115,8 @@ def rewrite(text: str, font_size: float, chars: Callable[[str], str]
             ) -> list[tuple[float, str]] | None:
     """[(character spacing, TJ array inside)] drawing the same glyphs at the same
     places as ``text``, or None when there is nothing to gain (no Han justification,
-    no zero shift to drop). ``chars`` gives the
-    text of a glyph (its hex code in the current font)."""
+    no zero shift to drop). ``chars`` gives the text of a glyph (by its hex code in
+    the current font)."""
     parsed = parse_tj(text)
     if parsed is None:
         return None
@@ -143,14 +143,13 @@ def rewrite(text: str, font_size: float, chars: Callable[[str], str]
 
 
 def _patched_show_text(original: Callable) -> Callable:
-    han_fonts: dict[str, tuple[int, bool]] = {}
-
     def draws_han(font) -> bool:
-        """Whether the font has drawn a Han character yet (rechecked as it draws more)."""
-        seen, answer = han_fonts.get(font.hash, (-1, False))
+        """Whether the font has drawn a Han character yet (rechecked as it draws more;
+        remembered on the document's font object itself)."""
+        seen, answer = getattr(font, "_press_draws_han", (-1, False))
         if seen != len(font.to_unicode):
             answer = any(_is_han_text(text) for text in font.to_unicode.values())
-            han_fonts[font.hash] = (len(font.to_unicode), answer)
+            font._press_draws_han = (len(font.to_unicode), answer)
         return answer
 
     def show_text(self, text):
