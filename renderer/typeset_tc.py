@@ -115,20 +115,18 @@ def rewrite(text: str, font_size: float, chars: Callable[[str], str]
             ) -> list[tuple[float, str]] | None:
     """[(character spacing, TJ array inside)] drawing the same glyphs at the same
     places as ``text``, or None when there is nothing to gain (no Han justification,
-    no zero shift to drop). ``chars`` gives the text of a glyph (by its hex code in
+    or no run long enough to carry it). ``chars`` gives the text of a glyph (by its hex code in
     the current font)."""
     parsed = parse_tj(text)
     if parsed is None:
         return None
     lead, glyphs = parsed
     base = justification_shift(glyphs, chars)
-    parts = split_runs(glyphs, base) if base is not None else [(False, glyphs)]
+    if base is None:
+        return None
+    parts = split_runs(glyphs, base)
     if not any(spaced for spaced, _ in parts):
-        # WeasyPrint writes a 0 after every glyph whose kerning rounds to nothing (most
-        # of the English text): dropped, they no longer weigh on every edition.
-        if not _ZERO_SHIFT.search(text):
-            return None
-        return [(0.0, _array(glyphs, lead))]
+        return None
     shows = []
     for index, (spaced, run) in enumerate(parts):
         part_lead = lead if index == 0 else 0.0
@@ -156,15 +154,14 @@ def _patched_show_text(original: Callable) -> Callable:
         current = getattr(self, "_current_font", None)
         font = current and next((font for font in self._fonts.values()
                                  if font.hash == current[0]), None)
-        if font is None or not current[1]:
-            return original(self, text)
-        if not draws_han(font):
-            # Only the zeros to drop: "<0050>0<004d>" is "<0050004d>".
-            return original(self, _ZERO_SHIFT.sub("", text))
-        shows = rewrite(text, current[1],
-                        lambda hexcode: font.to_unicode.get(int(hexcode, 16), ""))
+        shows = None
+        if font is not None and current[1] and draws_han(font):
+            shows = rewrite(text, current[1],
+                            lambda hexcode: font.to_unicode.get(int(hexcode, 16), ""))
         if shows is None:
-            return original(self, text)
+            # WeasyPrint writes a 0 after every glyph whose kerning rounds to nothing
+            # (most of the English text); dropped: "<0050>0<004d>" is "<0050004d>".
+            return original(self, _ZERO_SHIFT.sub("", text))
         for spacing, array in shows:
             if spacing:
                 self.stream.append(f"{_number(spacing)} Tc".encode())
