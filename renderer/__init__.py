@@ -10,7 +10,7 @@ The package is a pipeline, one stage per module, plain data between stages:
     deliver   atomic files, mail, ledger                            (renderer.deliver)
 
 The importer (raw pasted text -> issue folder) is a separate tool beside the
-pipeline, like Pelican's importer: renderer.importer.
+pipeline, like Pelican's importer: renderer.editorial.importer.
 """
 
 __version__ = "0.1.0"

@@ -12,16 +12,14 @@ what is written:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from renderer import cache
 from renderer.deliver import files
 from renderer.errors import PressError
-
-EDITIONS = ("print", "email")
-SADDLE_STITCH_MULTIPLE = 4
+from renderer.policy import EDITIONS, SADDLE_STITCH_MULTIPLE
 
 
 @dataclass
@@ -111,7 +109,7 @@ class _Typesetters:
         self.workers = workers if (os.cpu_count() or 1) > 1 and workers > 1 else 0
         self.warm = None
 
-    def __enter__(self) -> "_Typesetters":
+    def __enter__(self) -> _Typesetters:
         if self.workers:
             from multiprocessing import get_context
 

@@ -21,9 +21,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-PROJECT_INPUTS = ("styles", "fonts", "renderer")
-WEASYPRINT_VERSION = "70.0"  # pinned in pyproject.toml; part of every fingerprint
+from renderer.assets import CODE, FONTS, STYLES
+from renderer.typeset.weasyprint70 import PINNED
+
+# The project's own inputs, each with the file endings that count (None: every file).
+PROJECT_INPUTS = (("styles", STYLES, None), ("fonts", FONTS, None), ("renderer", CODE, (".py",)))
 CACHE_FOLDER = ".press-cache"
 
 
@@ -38,15 +40,12 @@ class Record:
 
 def fingerprint(issue_folder: Path, edition: str) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{edition}\0{WEASYPRINT_VERSION}\0"
+    digest.update(f"{edition}\0{PINNED}\0"
                   f"{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
     _hash_tree(digest, issue_folder, "issue")
-    for name in PROJECT_INPUTS:
-        _hash_tree(digest, PROJECT / name, name, suffixes=_SUFFIXES.get(name))
+    for name, root, suffixes in PROJECT_INPUTS:
+        _hash_tree(digest, root, name, suffixes=suffixes)
     return digest.hexdigest()
-
-
-_SUFFIXES = {"renderer": (".py",)}
 
 
 def _hash_tree(digest, root: Path, label: str, suffixes: tuple[str, ...] | None = None) -> None:

@@ -61,10 +61,10 @@ def main(debug: bool) -> None:
 def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
     from renderer.build import EDITIONS, build_issue
-    from renderer.reporting import build_progress, print_build_result
+    from renderer.console import build_progress, print_build_result
 
     if len(folders) > 1:
-        from renderer.reporting import build_many_with_progress
+        from renderer.console import build_many_with_progress
 
         if not build_many_with_progress(list(folders), out, edition or EDITIONS, force):
             sys.exit(2)
@@ -82,7 +82,7 @@ def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force:
 @_guarded
 def watch(folder: Path, out: Path) -> None:
     """Rebuild an issue whenever an article, the manifest or a style changes."""
-    from renderer.reporting import console
+    from renderer.console import console
     from renderer.watch import watch as watch_folder
 
     watch_folder(folder, out, report=console.print)
@@ -112,7 +112,7 @@ def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
             published: str | None, page_size: str, script: str, force: bool,
             as_json: bool) -> None:
     """Import raw pasted text into a new issue folder, repairing converter damage."""
-    from renderer.importer import import_raw
+    from renderer.editorial.importer import import_raw
 
     report = import_raw(raw, into, name_en=name_en, name_zh=name_zh, slug=slug,
                         publisher=publisher, volume=volume, number=number, month=month,
@@ -127,7 +127,7 @@ def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
 @_guarded
 def lint(folder: Path, as_json: bool) -> None:
     """Check an issue's content: damage, missing translations, pairing."""
-    from renderer.prepare.findings import lint_folder
+    from renderer.editorial.lint import lint_folder
 
     _print_report(lint_folder(folder), as_json)
 

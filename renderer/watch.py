@@ -9,14 +9,13 @@ in the input is printed and the watch goes on.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from renderer.assets import FONTS, STYLES
 from renderer.build import BuildResult, build_issue
-from renderer.cache import PROJECT
 from renderer.errors import PressError
 
-WATCHED_PROJECT_FOLDERS = ("styles", "fonts")
 DEBOUNCE_MS = 150
 
 
@@ -40,7 +39,7 @@ def watch(folder: Path, out_root: Path, report: Callable[[str], None]) -> None:
     from watchfiles import watch as watch_changes
 
     builder = WarmBuilder(folder, out_root)
-    paths = [folder, *(PROJECT / name for name in WATCHED_PROJECT_FOLDERS)]
+    paths = [folder, STYLES, FONTS]
     _rebuild(builder, report)
     report(f"watching {folder} (Ctrl-C to stop)")
     for _changes in watch_changes(*paths, debounce=DEBOUNCE_MS, raise_interrupt=False):

@@ -9,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from renderer.page import ZH_BODY_PT, chinese_column_pt
+from renderer.prepare.page import ZH_BODY_PT, chinese_column_pt
 from renderer.prepare.typography import prepare_en_html, prepare_zh_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def paragraphs() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def page_html(prepare: bool = True, zh_font: str = "Noto Serif CJK SC") -> str:
     """One table row per paragraph pair, the press's A4 columns: a Chinese measure of
-    whole ems (renderer.page.chinese_column_pt), English taking the rest."""
+    whole ems (renderer.prepare.page.chinese_column_pt), English taking the rest."""
     english, chinese = paragraphs()
     rows = []
     for en, zh in zip(english, chinese):

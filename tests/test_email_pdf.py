@@ -63,7 +63,7 @@ def test_email_edition_has_no_cmyk_and_no_bleed(sample_build):
             str(i.S) != "/GTS_PDFX" for i in pdf.Root.OutputIntents)
         for page in pdf.pages:
             assert "/TrimBox" not in page or list(page.TrimBox) == list(page.MediaBox)
-            for operands, operator in pikepdf.parse_content_stream(page):
+            for _operands, operator in pikepdf.parse_content_stream(page):
                 assert str(operator) not in {"k", "K"}
 
 

@@ -145,7 +145,7 @@ def test_chinese_typography_audit_is_clean_on_the_sample(sample_build, edition):
 @pytest.mark.parametrize("edition", ["print", "email"])
 def test_no_space_is_extracted_between_two_han_characters(sample_build, issue, edition):
     """PDFium's extraction of every line: a space between two Han characters only where
-    the source has one, however loosely a line is justified (renderer.typeset_tc)."""
+    the source has one, however loosely a line is justified (renderer.typeset.weasyprint70.tc)."""
     from renderer.prepare import prepare_issue
 
     han = r"[\u3400-\u9fff]"

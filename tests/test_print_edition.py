@@ -35,10 +35,10 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -193,7 +193,7 @@ def xmp_values(pdf: pikepdf.Pdf, namespace: str, name: str) -> list[str]:
 
 def pdf_date(moment: dt.datetime) -> str:
     """ISO 32000-1 §7.9.4 date, to the second (the offset is written differently by tools)."""
-    return moment.astimezone(dt.timezone.utc).strftime("D:%Y%m%d%H%M%S")
+    return moment.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%S")
 
 
 def cli_check(pdf: Path, *options: str) -> tuple[int, dict]:
@@ -695,18 +695,18 @@ def assert_dates(pdf_path: Path, moment: dt.datetime) -> None:
 
 def test_published_date_wins_over_source_date_epoch(print_pdf, rebuilt_sample, manifest):
     published = manifest["published"]
-    moment = dt.datetime(published.year, published.month, published.day, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC)
     assert_dates(print_pdf, moment)
     assert_dates(rebuilt_sample["print"], moment)  # built with SOURCE_DATE_EPOCH set
 
 
 def test_without_published_date_source_date_epoch_is_the_date(saddle_stitched):
-    assert_dates(saddle_stitched, dt.datetime.fromtimestamp(EPOCH, tz=dt.timezone.utc))
+    assert_dates(saddle_stitched, dt.datetime.fromtimestamp(EPOCH, tz=dt.UTC))
 
 
 def test_without_published_date_or_epoch_the_first_of_the_month_is_the_date(letter, manifest):
     year, month = (int(part) for part in str(manifest["month"]).split("-"))
-    assert_dates(letter, dt.datetime(year, month, 1, tzinfo=dt.timezone.utc))
+    assert_dates(letter, dt.datetime(year, month, 1, tzinfo=dt.UTC))
 
 
 # ------------------------------------------------------------------ make-issue check

@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import heapq
+import hmac
 import io
 import os
 import re
@@ -55,8 +55,8 @@ import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.header import Header as LegacyHeader
 from email.generator import BytesGenerator
+from email.header import Header as LegacyHeader
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
@@ -69,8 +69,8 @@ import jinja2
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from renderer.assets import MAIL_TEMPLATES
 from renderer.deliver.files import ensure_folder, write_atomically
-from renderer.prepare import plain_text as press_plain_text
 from renderer.deliver.ledger import Ledger, ledger_status
 from renderer.deliver.subscribers import (
     RejectedRow,
@@ -81,6 +81,7 @@ from renderer.deliver.subscribers import (
 )
 from renderer.errors import PressError
 from renderer.model import Article, Issue
+from renderer.prepare import plain_text as press_plain_text
 
 __all__ = [
     "MailPlan",
@@ -97,7 +98,7 @@ __all__ = [
     "write_outbox",
 ]
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "styles" / "mail"
+TEMPLATES_DIR = MAIL_TEMPLATES
 HTML_BODY_LIMIT = 100_000  # bytes; Gmail clips HTML bodies above about 102 KB
 MESSAGE_SIZE_LIMIT = 10_000_000  # bytes, encoded; providers accept 20-35 MB, keep well under
 
@@ -393,7 +394,7 @@ def build_message(
     message["To"] = Address(display_name=single_line(subscriber.name), addr_spec=subscriber.email)
     if plan.reply_to:
         message["Reply-To"] = plan.reply_to
-    message["Date"] = format_datetime(now or dt.datetime.now(dt.timezone.utc).astimezone())
+    message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC).astimezone())
     message["Message-ID"] = message_id or make_msgid(domain=plan.domain)
     message["List-Id"] = f"<{issue.slug}.{plan.domain}>"
     unsubscribe = _unsubscribe_uris(issue, subscriber.email)

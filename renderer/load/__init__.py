@@ -124,6 +124,6 @@ def _publication_time(published: dt.date | None, year: int, month: int) -> dt.da
     """The date written into the PDFs: fixed, so that two builds are byte-identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if published is None and epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
     day = published or dt.date(year, month, 1)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

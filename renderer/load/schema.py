@@ -12,8 +12,9 @@ import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from renderer.errors import PressError
 from renderer.load.source import Path_, YamlDoc
@@ -39,7 +40,7 @@ class Fields:
                           file=self.doc.file, line=self.doc.line(path), fix=fix)
 
     # -- access -------------------------------------------------------------
-    def take(self, key: str, kind: Callable[["Fields", Any, Path_], Any], *,
+    def take(self, key: str, kind: Callable[[Fields, Any, Path_], Any], *,
              required: bool = False, default: Any = None) -> Any:
         self.known.append(key)
         path = self.path + (key,)
@@ -71,7 +72,7 @@ class Fields:
                     "Known keys here: " + ", ".join(self.known) + ".")
                 raise self.error("is not a known field", self.path + (key,), fix=hint)
 
-    def sub(self, value: Any, path: Path_) -> "Fields":
+    def sub(self, value: Any, path: Path_) -> Fields:
         return Fields(self.doc, path, value)
 
 

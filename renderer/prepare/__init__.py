@@ -12,8 +12,7 @@ from __future__ import annotations
 import calendar
 from functools import lru_cache
 
-from renderer.model import (Article, Bilingual, Block, Issue, PreparedArticle, PreparedIssue,
-                            Row)
+from renderer.model import Article, Bilingual, Block, Issue, PreparedArticle, PreparedIssue, Row
 from renderer.prepare import images, typography
 
 

@@ -3,12 +3,12 @@
 Before typesetting, each string of the issue that ends up on a page (newsletter
 name, publisher, colophon, titles, sections, bylines, paragraphs, captions,
 credits) is checked, character by character, against the cmap of the bundled
-fonts that will set it (renderer.fonts). Otherwise WeasyPrint would silently
+fonts that will set it (renderer.prepare.fonts). Otherwise WeasyPrint would silently
 fall back to some installed font, or draw a .notdef box ("tofu"), and the PDF
 would differ from machine to machine; PDF/X-4 (ISO 15930-7, 6.3.5) also wants
 every glyph embedded from a known font.
 
-Which fonts a string may use follows the CSS stacks of renderer.fonts.FONT_STACKS:
+Which fonts a string may use follows the CSS stacks of renderer.prepare.fonts.FONT_STACKS:
 
   English (and language-neutral strings: publisher, byline, credit, colophon):
       the Latin faces; a CJK character (Han, kana, CJK punctuation, full-width
@@ -34,25 +34,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer import fonts
 from renderer.errors import PressError
 from renderer.model import Article, Issue
+from renderer.prepare import fonts
+from renderer.text import is_cjk
 
 MAX_LISTED = 10
 
-# Blocks whose characters English text may borrow from the Chinese fonts.
-_CJK_BLOCKS = (
-    (0x2E80, 0x2FDF),  # CJK radicals, Kangxi radicals
-    (0x3000, 0x303F),  # CJK symbols and punctuation
-    (0x3040, 0x31FF),  # kana, bopomofo, Hangul compatibility jamo, CJK strokes
-    (0x3200, 0x33FF),  # enclosed CJK letters, CJK compatibility
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFE30, 0xFE4F),  # CJK compatibility forms
-    (0xFF00, 0xFFEF),  # half-width and full-width forms
-    (0x20000, 0x3FFFF),  # CJK extensions B and later
-)
 
 _SKIPPED_CONTROLS = frozenset("\t\n\r")
 
@@ -77,11 +65,6 @@ class Missing:
     file: Path
     line: int | None
     field: str
-
-
-def is_cjk(char: str) -> bool:
-    cp = ord(char)
-    return any(first <= cp <= last for first, last in _CJK_BLOCKS)
 
 
 def is_ignorable(char: str) -> bool:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from renderer import page, theme
+from renderer.assets import CMYK_PROFILE
 from renderer.errors import PressError
 from renderer.model import Bilingual, Figure, Issue, PreparedFigure
+from renderer.prepare import page
 
 PRINT_MIN_PPI, PRINT_GOOD_PPI, EMAIL_PPI = 200, 300, 150
 MAX_PIXELS = 60_000_000
@@ -154,7 +155,7 @@ def _srgb_to_cmyk():
     from PIL import ImageCms
 
     return ImageCms.buildTransform(
-        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(theme.CMYK_PROFILE)),
+        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(CMYK_PROFILE)),
         "RGB", "CMYK",
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
         flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)

@@ -7,14 +7,14 @@ changed; tags and attributes pass through byte for byte.
 Chinese (W3C clreq, https://www.w3.org/TR/clreq/):
 
 * 3.2.2 Han/Latin spacing: a U+2060 WORD JOINER marks every boundary between a Han
-  character and a Latin letter or digit (``第\u206044\u2060个``); ``renderer.typeset_cjk``
+  character and a Latin letter or digit (``第\u206044\u2060个``); ``renderer.typeset.weasyprint70.cjk``
   gives it 1/4 em. It is invisible, never written as PDF text, and forbids a break, so
   the space never lands at a line start or end. Nothing goes inside words or numbers.
   Across an element boundary (``中<em>COVID</em>``) the mark opens the second run.
 * 3.1.4 line-start prohibition for interpuncts: Pango's UAX #14 breaks before ``·``
   (class AI), so a joiner glues it to the character before it.
 * 3.1.6.2 adjacent full-width marks: marks that meet inside one text run are compressed
-  by ``renderer.typeset_cjk`` (``halt``); when an element boundary separates them
+  by ``renderer.typeset.weasyprint70.cjk`` (``halt``); when an element boundary separates them
   (``。</em>”``) the first is wrapped in ``<span class="halt">`` for ``styles/cjk.css``.
 * 3.6 (paragraph end): no last line with a single character; the last two Han
   characters are glued with a joiner.
@@ -31,12 +31,17 @@ from __future__ import annotations
 import html
 import re
 
-from renderer.typeset_cjk import HAN_LATIN_MARK, WORD_JOINER, is_han, is_latin_alnum
+from renderer.text import (
+    COMPRESSIBLE_MARKS,
+    HAN_LATIN_MARK,
+    INTERPUNCTS,
+    WORD_JOINER,
+    is_han,
+    is_han_latin_boundary,
+)
 
 TAG = re.compile(r"(<[^>]*>)")
 BREAKING_TAG = re.compile(r"<\s*(br|img|hr)\b", re.IGNORECASE)
-INTERPUNCTS = "·・"
-COMPRESSIBLE_MARKS = "、，。．：；！？（）［］｛｝〔〕【】《》〈〉「」『』〖〗“”‘’"
 HALT_OPEN = '<span class="halt">'
 SHORT_LAST_WORD = 3        # letters; a longer last word makes an acceptable last line
 MAX_GLUED_PAIR = 10        # characters; a longer glued pair loosens the line before it
@@ -80,16 +85,11 @@ class _Fragment:
                        for is_tag, piece in self.parts)
 
 
-def _is_boundary(before: str, after: str) -> bool:
-    return (is_han(before) and is_latin_alnum(after)) or (
-        is_latin_alnum(before) and is_han(after))
-
-
 def mark_han_latin(text: str) -> str:
     """Insert the Han/Latin mark (U+2060) at each Han/Latin-letter-or-digit boundary."""
     out = []
     for index, char in enumerate(text):
-        if index and _is_boundary(text[index - 1], char):
+        if index and is_han_latin_boundary(text[index - 1], char):
             out.append(HAN_LATIN_MARK)
         out.append(char)
     return "".join(out)
@@ -111,7 +111,7 @@ def glue_last_two_han(text: str) -> str:
 def _mark_across_tags(fragment: _Fragment) -> None:
     for left, right in fragment.neighbouring_runs():
         before, after = fragment.text(left), fragment.text(right)
-        if before and after and _is_boundary(before[-1], after[0]):
+        if before and after and is_han_latin_boundary(before[-1], after[0]):
             fragment.set_text(right, HAN_LATIN_MARK + after)
 
 

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from renderer.errors import PressError
-from renderer.typeset_cjk import is_han, is_latin_alnum, is_wide
+from renderer.text import is_han, is_latin_alnum, is_wide
 
 RULES = (
     "line-start-prohibited",

@@ -1,0 +1,703 @@
+"""Mailing the email edition, tested against a real SMTP server (aiosmtpd) on 127.0.0.1.
+
+Messages are read back with the standard `email` parser; the ledger is read
+back from SQLite; the crash test SIGKILLs a real sending process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import email
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from renderer.deliver.ledger import Ledger, ledger_status
+from renderer.deliver.mail import (
+    HTML_BODY_LIMIT,
+    RetryPolicy,
+    SmtpSettings,
+    build_message,
+    first_sentence,
+    message_bytes,
+    plan_mail,
+    send,
+    write_outbox,
+)
+from renderer.deliver.subscribers import Subscriber
+from renderer.errors import PressError
+from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph
+from tests.conftest import ROOT
+
+REPO = ROOT
+SECRET = "test-unsubscribe-secret"
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_connection_attempts=3)
+
+EN_FIRST = "On February 22nd, when the 44th Chinese Arbor Day arrived, Mr. Li planted 3.5 hectares."
+ZH_FIRST = "2月22日，在我国第44个植树节来临之际，外国驻渝领事官员来到红岩公园。"
+
+
+# --- fixtures: a real issue, a PDF, subscribers, an SMTP server ------------------
+
+
+def make_issue(folder: Path, *, name_en: str = "Chongqing Foreign Affairs Newsletter", title_en: str | None = None,
+               email_settings: EmailSettings | None = None, articles: int = 2) -> Issue:  # fmt: skip
+    built = []
+    for number in range(1, articles + 1):
+        built.append(
+            Article(
+                path=folder / f"articles/0{number}-trees.md",
+                slug=f"trees-{number}",
+                title=Bilingual(title_en or f"Consular Officers *Planting* Trees {number}", f"外国驻渝领事官员共建友谊林{number}"),
+                en=(Paragraph(f"{EN_FIRST} The **second** sentence.", 8), Paragraph("Another paragraph.", 10)),
+                zh=(Paragraph(f"{ZH_FIRST}第二句。", 14), Paragraph("另一段。", 16)),
+            )
+        )
+    return Issue(
+        folder=folder,
+        manifest=folder / "issue.yaml",
+        name=Bilingual(name_en, "重庆外事简讯"),
+        slug="cq-foreign-affairs",
+        publisher="Foreign Affairs Office of the Chongqing Municipal Government",
+        volume=5,
+        number=2,
+        year=2022,
+        month=2,
+        page_size="A4",
+        articles=tuple(built),
+        email=email_settings
+        or EmailSettings(
+            sender="Chongqing Newsletter <news@example.org>",
+            reply_to="editor@example.org",
+            unsubscribe_mailto="mailto:unsubscribe@example.org?subject=unsubscribe%20{token}",
+            unsubscribe_url="https://example.org/unsubscribe?t={token}&e={email}",
+        ),
+    )
+
+
+def make_pdf(folder: Path) -> Path:
+    path = folder / "cq-foreign-affairs-2022-02-email.pdf"
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + os.urandom(40_000) + b"\n%%EOF\n")
+    return path
+
+
+def make_subscribers(folder: Path, count: int) -> Path:
+    languages = ("en", "zh", "both")
+    path = folder / "subscribers.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "name", "language"])
+        for number in range(count):
+            writer.writerow([f"reader{number:03d}@example.net", f"Reader {number}, 读者", languages[number % 3]])
+    return path
+
+
+@pytest.fixture
+def mail_setup(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRESS_UNSUBSCRIBE_SECRET", SECRET)
+
+    def build(count: int, **issue_options):
+        issue = make_issue(tmp_path, **issue_options)
+        return plan_mail(issue, make_pdf(tmp_path), make_subscribers(tmp_path, count))
+
+    return build
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message and can refuse or stall on cue."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.rcpt_attempts: Counter[str] = Counter()
+        self.rcpt_replies: dict[str, list[str]] = {}  # address -> replies to give before accepting
+        self.always_refuse: dict[str, str] = {}
+        self.mail_reply: str | None = None
+        self.hold_at: int | None = None  # stall the reply to this message until `release`
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        with self.lock:
+            self.rcpt_attempts[address] += 1
+            if address in self.always_refuse:
+                return self.always_refuse[address]
+            scripted = self.rcpt_replies.get(address)
+            if scripted:
+                return scripted.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            count = len(self.messages)
+        if count == self.hold_at:
+            self.arrived.set()
+            while not self.release.is_set():  # the message is here, the 250 is not sent yet
+                await asyncio.sleep(0.01)
+        return "250 2.0.0 Queued"
+
+    def received(self) -> Counter[str]:
+        with self.lock:
+            return Counter(rcpt for rcpts, _ in self.messages for rcpt in rcpts)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(handler: RecordingHandler, **options):
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller
+    finally:
+        handler.release.set()
+        controller.stop()
+
+
+def plain_settings(controller) -> SmtpSettings:
+    return SmtpSettings(host="127.0.0.1", port=controller.port, security="none", timeout=10)
+
+
+def quiet() -> Console:
+    return Console(file=io.StringIO(), width=200)
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=default_policy)
+
+
+def expected_token(address: str) -> str:
+    return hmac.new(SECRET.encode(), address.lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# --- the main path ---------------------------------------------------------------
+
+
+def test_fifty_subscribers_get_one_complete_message_each(mail_setup, tmp_path):
+    plan = mail_setup(50)
+    handler = RecordingHandler()
+    ledger = tmp_path / "dist" / "mail-ledger.sqlite"
+    with smtp_server(handler) as controller:
+        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+
+    assert len(handler.messages) == 50
+    assert sorted(handler.received()) == sorted(s.email for s in plan.subscribers)
+    assert len(summary.sent) == 50 and summary.failed == [] and summary.possibly_duplicated == []
+    by_address = {s.email: s for s in plan.subscribers}
+    message_ids = set()
+    for (recipient,), raw in handler.messages:
+        subscriber = by_address[recipient]
+        message = parse(raw)
+        assert_structure(message, plan.pdf)
+        assert_headers(message, subscriber)
+        assert_bodies(message, subscriber)
+        assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # policy SMTP: CRLF only
+        message_ids.add(message["Message-ID"])
+    assert len(message_ids) == 50
+
+    with Ledger.open(ledger) as opened:
+        rows = opened.deliveries("2022-02")
+    assert len(rows) == 50 and {row.state for row in rows} == {"sent"}
+    assert all(row.attempts == 1 and row.reply.startswith("250") and row.sent_at for row in rows)
+    assert "sent     50" in ledger_status(ledger, "2022-02")
+
+
+def assert_structure(message, pdf: bytes) -> None:
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in alternative.get_payload()] == ["text/plain", "text/html"]
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "cq-foreign-affairs-2022-02.pdf"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_content() == pdf
+
+
+def assert_headers(message, subscriber: Subscriber) -> None:
+    subject = str(message["Subject"])
+    for part in ("Chongqing Foreign Affairs Newsletter", "February 2022", "重庆外事简讯", "2022年2月"):
+        assert part in subject
+    assert message["From"].addresses[0].addr_spec == "news@example.org"
+    assert message["Reply-To"].addresses[0].addr_spec == "editor@example.org"
+    assert message["To"].addresses[0].addr_spec == subscriber.email
+    assert message["To"].addresses[0].display_name == subscriber.name
+    assert message["Date"].datetime is not None
+    assert message["Message-ID"].endswith("@example.org>")
+    token = expected_token(subscriber.email)
+    assert str(message["List-Unsubscribe"]) == (
+        f"<mailto:unsubscribe@example.org?subject=unsubscribe%20{token}>, "
+        f"<https://example.org/unsubscribe?t={token}&e={subscriber.email}>"
+    )
+    assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+
+
+def assert_bodies(message, subscriber: Subscriber) -> None:
+    text = message.get_body(("plain",)).get_content()
+    html_part = message.get_body(("html",))
+    html = html_part.get_content()
+    assert len(html_part.get_content().encode("utf-8")) < HTML_BODY_LIMIT
+    assert "<style" not in html.lower() and "<link" not in html.lower() and "class=" not in html
+    flat_text = " ".join(text.split())
+    wants_en = subscriber.language in ("en", "both")
+    wants_zh = subscriber.language in ("zh", "both")
+    # Title with inline Markdown stripped, first sentence only.
+    assert ("Consular Officers Planting Trees 2" in flat_text) is wants_en
+    assert (EN_FIRST in flat_text) is wants_en
+    assert "second" not in flat_text and "*" not in flat_text.replace("* ", "")
+    assert (ZH_FIRST in text) is wants_zh
+    assert "第二句" not in text
+    assert (f"Dear {subscriber.name}," in text) is wants_en
+    assert (f"{subscriber.name}，您好" in text) is wants_zh
+    assert "cq-foreign-affairs-2022-02.pdf" in text and "cq-foreign-affairs-2022-02.pdf" in html
+    assert (EN_FIRST in html) is wants_en and (ZH_FIRST in html) is wants_zh
+
+
+def test_running_again_after_a_complete_send_sends_nothing(mail_setup, tmp_path):
+    plan = mail_setup(5)
+    handler = RecordingHandler()
+    ledger = tmp_path / "mail-ledger.sqlite"
+    with smtp_server(handler) as controller:
+        send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        again = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+    assert len(handler.messages) == 5
+    assert again.sent == [] and again.already_sent == 5
+
+
+# --- crash and resume --------------------------------------------------------------
+
+SENDER_SCRIPT = """
+import pickle, sys
+from pathlib import Path
+from renderer.deliver.mail import SmtpSettings, send
+plan = pickle.loads(Path(sys.argv[1]).read_bytes())
+send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30),
+     show_progress=False)
+"""
+
+
+def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
+    plan = mail_setup(50)
+    plan_file = tmp_path / "plan.pickle"
+    plan_file.write_bytes(pickle.dumps(plan))
+    ledger = tmp_path / "mail-ledger.sqlite"
+    handler = RecordingHandler()
+    handler.hold_at = 25  # the 25th message arrives, its 250 reply is held back: the kill lands mid-transaction
+    with smtp_server(handler) as controller:
+        sender = subprocess.Popen(
+            [sys.executable, "-c", SENDER_SCRIPT, str(plan_file), str(ledger), str(controller.port)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert handler.arrived.wait(20), sender.stderr.read().decode() if sender.poll() is not None else "timeout"
+        finally:
+            os.kill(sender.pid, signal.SIGKILL)
+            sender.wait()
+        handler.release.set()
+        assert sender.returncode == -signal.SIGKILL
+
+        with Ledger.open(ledger) as opened:
+            counts = opened.counts("2022-02")
+            in_flight = [row.email for row in opened.deliveries("2022-02") if row.state == "sending"]
+        assert counts == {"queued": 25, "sending": 1, "sent": 24, "failed": 0}
+
+        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+
+    received = handler.received()
+    assert set(received) == {s.email for s in plan.subscribers}  # everyone has the issue
+    duplicated = [address for address, count in received.items() if count > 1]
+    assert duplicated == in_flight and received[in_flight[0]] == 2
+    assert summary.possibly_duplicated == in_flight
+    assert len(summary.sent) == 26  # the 25 never tried plus the one in flight
+    copies = [parse(raw)["Message-ID"] for rcpts, raw in handler.messages if rcpts == in_flight]
+    assert len(copies) == 2 and copies[0] == copies[1]  # same Message-ID: clients can fold them
+    status = ledger_status(ledger, "2022-02")
+    assert "sent     50" in status
+    assert "Possibly duplicated (1)" in status and in_flight[0] in status
+
+
+# --- temporary and permanent refusals ------------------------------------------------
+
+
+def test_451_is_retried_with_backoff_and_550_fails_only_that_subscriber(mail_setup, tmp_path):
+    plan = mail_setup(10)
+    addresses = [s.email for s in plan.subscribers]
+    greylisted, refused = addresses[1:4], addresses[6]
+    handler = RecordingHandler()
+    for address in greylisted:
+        handler.rcpt_replies[address] = ["451 4.7.1 Greylisted, try again later"]
+    handler.always_refuse[refused] = "550 5.1.1 No such user here"
+    ledger = tmp_path / "mail-ledger.sqlite"
+    with smtp_server(handler) as controller:
+        summary = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        again = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+
+    received = handler.received()
+    assert set(received) == set(addresses) - {refused}
+    assert all(count == 1 for count in received.values())
+    assert handler.rcpt_attempts[refused] == 1  # a permanent failure is not retried, not even by a re-run
+    assert all(handler.rcpt_attempts[address] == 2 for address in greylisted)
+    assert summary.failed == [(refused, "550 5.1.1 No such user here")]
+    assert again.sent == [] and again.failed == []
+    with Ledger.open(ledger) as opened:
+        rows = {row.email: row for row in opened.deliveries("2022-02")}
+    assert rows[refused].state == "failed" and rows[refused].reply == "550 5.1.1 No such user here"
+    assert all(rows[a].state == "sent" and rows[a].attempts == 2 for a in greylisted)
+    assert "Failed permanently (1)" in ledger_status(ledger, "2022-02")
+
+
+def test_a_persistent_4xx_stays_queued_for_the_next_run(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    stubborn = plan.subscribers[0].email
+    handler = RecordingHandler()
+    handler.rcpt_replies[stubborn] = ["452 4.2.2 Mailbox full"] * 4
+    ledger = tmp_path / "mail-ledger.sqlite"
+    with smtp_server(handler) as controller:
+        first = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        assert first.deferred == [(stubborn, "452 4.2.2 Mailbox full")]
+        assert "run --send again" in ledger_status(ledger, "2022-02")
+        second = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+    assert second.sent == [stubborn]
+    assert handler.received()[stubborn] == 1 and handler.rcpt_attempts[stubborn] == 5
+
+
+def test_a_refused_sender_stops_the_run_without_failing_subscribers(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    handler = RecordingHandler()
+    handler.mail_reply = "550 5.7.1 Sender not allowed"
+    ledger = tmp_path / "mail-ledger.sqlite"
+    with smtp_server(handler) as controller, pytest.raises(PressError, match="refused MAIL FROM"):
+        send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+    with Ledger.open(ledger) as opened:
+        assert opened.counts("2022-02")["queued"] == 3
+
+
+def test_console_output_shows_csv_text_literally(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = tmp_path / "subscribers.csv"
+    csv_path.write_text(csv_path.read_text() + "[/bold]bad,x,en\n")
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    output = io.StringIO()
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=Console(file=output, width=300),
+             show_progress=False)  # fmt: skip
+    assert "line 3: not a usable e-mail address: '[/bold]bad' ([/bold]bad,x,en)" in output.getvalue()
+    assert "Sending 1 message(s) now" in output.getvalue() and len(handler.messages) == 1
+
+
+def test_a_message_over_the_server_size_limit_is_refused_before_data(mail_setup, tmp_path):
+    plan = mail_setup(2)
+    handler = RecordingHandler()
+    with smtp_server(handler, data_size_limit=20_000) as controller:  # the PDF alone is 40 KB
+        with pytest.raises(PressError, match="refused MAIL FROM") as error:
+            send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=quiet(), show_progress=False)
+    assert "552" in str(error.value) and handler.messages == []
+
+
+def test_an_unreachable_server_is_a_press_error_and_nothing_is_lost(mail_setup, tmp_path):
+    plan = mail_setup(2)
+    ledger = tmp_path / "mail-ledger.sqlite"
+    nobody = SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout=2)
+    with pytest.raises(PressError, match="Cannot connect") as error:
+        send(plan, ledger, nobody, retry=FAST_RETRY, console=quiet(), show_progress=False)
+    assert "run the same command again" in str(error.value)
+    with Ledger.open(ledger) as opened:
+        assert opened.counts("2022-02") == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+
+
+def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
+    plan = mail_setup(4)
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        started = time.monotonic()
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=600, console=quiet(),
+             show_progress=False)  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert len(handler.messages) == 4
+    assert elapsed >= 0.3  # 4 messages at 10 per second: 3 gaps of 0.1 s
+
+
+# --- header injection ---------------------------------------------------------------
+
+EXPECTED_HEADERS = {
+    "subject", "from", "to", "reply-to", "date", "message-id", "list-id",
+    "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type",
+}  # fmt: skip
+
+
+def test_cr_lf_in_a_name_or_title_cannot_inject_headers(mail_setup, tmp_path):
+    evil = "Eve\r\nBcc: victim@example.com\r\n\r\nbody"
+    plan = mail_setup(1, name_en=f"News {evil}", title_en=f"Title {evil}")
+    subscriber = Subscriber(email="eve@example.net", name=evil, language="both", line=2)
+    raw = build_message(plan, subscriber).as_bytes()
+    message = parse(raw)
+    assert {key.lower() for key in message.keys()} == EXPECTED_HEADERS
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert not any(line.lower().startswith(b"bcc") for line in head.split(b"\r\n"))
+    assert "\n" not in str(message["Subject"]) and "\n" not in message["To"].addresses[0].display_name
+
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(replace(plan, subscribers=(subscriber,)), tmp_path / "l.sqlite", plain_settings(controller),
+             console=quiet(), show_progress=False)  # fmt: skip
+    assert [rcpts for rcpts, _ in handler.messages] == [["eve@example.net"]]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=30), title=st.text(min_size=1, max_size=30))
+def test_no_name_or_title_adds_a_header(mail_setup, name, title):
+    plan = mail_setup(1, name_en=f"N {title}", title_en=title)
+    message = parse(build_message(plan, Subscriber("x@example.net", name, "both", 2)).as_bytes())
+    assert {key.lower() for key in message.keys()} == EXPECTED_HEADERS
+    assert message["To"].addresses[0].addr_spec == "x@example.net"
+
+
+# --- TLS ------------------------------------------------------------------------------
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        from cryptography import x509  # noqa: F401 - preferred when installed
+    except ImportError:
+        if shutil.which("openssl") is None:
+            pytest.skip("neither the cryptography package nor openssl is available")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext",
+             "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return cert, key
+    return _certificate_with_cryptography(cert, key)
+
+
+def _certificate_with_cryptography(cert: Path, key: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(private, hashes.SHA256())
+    )  # fmt: skip
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_login_and_the_password_never_shown(mail_setup, tmp_path, security):
+    cert, key = self_signed_certificate(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        accepted = auth_data.login == b"press" and auth_data.password == b"pw-Secret-42"
+        return AuthResult(success=accepted, handled=False)  # handled=False: aiosmtpd sends the 535
+
+    tls_options = (
+        {"tls_context": server_context, "require_starttls": True}
+        if security == "starttls"
+        # aiosmtpd offers AUTH only after STARTTLS unless told the implicit TLS counts.
+        else {"ssl_context": server_context, "auth_require_tls": False}
+    )
+    plan = mail_setup(3)
+    handler = RecordingHandler()
+    output = io.StringIO()
+    environment = {
+        "PRESS_SMTP_HOST": "127.0.0.1", "PRESS_SMTP_SECURITY": security, "PRESS_SMTP_USER": "press",
+        "PRESS_SMTP_PASSWORD": "pw-Secret-42", "PRESS_SMTP_CA_FILE": str(cert),
+    }  # fmt: skip
+    with smtp_server(handler, authenticator=authenticator, auth_required=True, **tls_options) as controller:
+        settings_ = replace(SmtpSettings.from_env({**environment, "PRESS_SMTP_PORT": str(controller.port)}), timeout=5)
+        summary = send(plan, tmp_path / "l.sqlite", settings_, console=Console(file=output), show_progress=False)
+        wrong = replace(settings_, password="wrong-Pass-99")
+        with pytest.raises(PressError, match="refused the login") as error:
+            send(plan, tmp_path / "other.sqlite", wrong, retry=FAST_RETRY, console=quiet(), show_progress=False)
+    assert len(handler.messages) == 3 and len(summary.sent) == 3
+    assert logins[0] == (b"press", b"pw-Secret-42")
+    assert "pw-Secret-42" not in output.getvalue() + summary.render() + repr(settings_)
+    assert "wrong-Pass-99" not in str(error.value)
+
+
+def test_an_untrusted_certificate_is_a_press_error(mail_setup, tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    plan = mail_setup(1)
+    handler = RecordingHandler()
+    with smtp_server(handler, ssl_context=server_context) as controller:
+        settings_ = SmtpSettings("127.0.0.1", controller.port, "tls", timeout=5)  # system CAs only
+        with pytest.raises(PressError, match="certificate"):
+            send(plan, tmp_path / "l.sqlite", settings_, retry=FAST_RETRY, console=quiet(), show_progress=False)
+    assert handler.messages == []
+
+
+# --- settings, plan checks, outbox, text --------------------------------------------------
+
+
+def test_smtp_settings_come_from_the_environment_only():
+    with pytest.raises(PressError, match="PRESS_SMTP_HOST"):
+        SmtpSettings.from_env({})
+    implicit = SmtpSettings.from_env({"PRESS_SMTP_HOST": "mail.example.org"})
+    assert (implicit.security, implicit.port, implicit.user) == ("tls", 465, None)
+    assert SmtpSettings.from_env({"PRESS_SMTP_HOST": "h", "PRESS_SMTP_SECURITY": "STARTTLS"}).port == 587
+    for broken in (
+        {"PRESS_SMTP_SECURITY": "ssl3"},
+        {"PRESS_SMTP_PORT": "smtp"},
+        {"PRESS_SMTP_USER": "only-user"},
+        {"PRESS_SMTP_SECURITY": "none", "PRESS_SMTP_USER": "u", "PRESS_SMTP_PASSWORD": "p"},
+    ):
+        with pytest.raises(PressError):
+            SmtpSettings.from_env({"PRESS_SMTP_HOST": "h", **broken})
+
+
+@pytest.mark.parametrize(
+    ("email_settings", "field"),
+    [
+        (EmailSettings(unsubscribe_url="https://e.org/u?t={token}"), "email.from"),
+        (EmailSettings(sender="not an address", unsubscribe_url="https://e.org/u"), "email.from"),
+        (EmailSettings(sender="a@example.org"), "email.unsubscribe_url"),
+        (EmailSettings(sender="a@example.org", unsubscribe_url="http://e.org/u?t={token}"), "email.unsubscribe_url"),
+        (EmailSettings(sender="a@example.org", unsubscribe_mailto="u@e.org"), "email.unsubscribe_mailto"),
+    ],
+)
+def test_unusable_mail_settings_are_press_errors_naming_the_field(tmp_path, email_settings, field):
+    issue = make_issue(tmp_path, email_settings=email_settings)
+    with pytest.raises(PressError) as error:
+        plan_mail(issue, make_pdf(tmp_path), make_subscribers(tmp_path, 1))
+    assert error.value.field == field and error.value.file == issue.manifest
+
+
+def test_mailto_only_has_no_one_click_header(tmp_path):
+    issue = make_issue(tmp_path, email_settings=EmailSettings(
+        sender="a@example.org", unsubscribe_mailto="mailto:u@example.org?subject={email}"))  # fmt: skip
+    plan = plan_mail(issue, make_pdf(tmp_path), make_subscribers(tmp_path, 1))
+    message = parse(build_message(plan, plan.subscribers[0]).as_bytes())
+    assert str(message["List-Unsubscribe"]) == "<mailto:u@example.org?subject=reader000@example.net>"
+    assert message["List-Unsubscribe-Post"] is None  # RFC 8058 needs an https URI
+
+
+def test_a_missing_pdf_is_a_press_error(tmp_path):
+    with pytest.raises(PressError, match="has not been built"):
+        plan_mail(make_issue(tmp_path), tmp_path / "missing.pdf", make_subscribers(tmp_path, 1))
+
+
+def test_an_html_body_over_100_kb_is_refused(mail_setup):
+    with pytest.raises(PressError, match="HTML mail body") as error:
+        mail_setup(1, articles=400)
+    assert error.value.field == "articles"
+
+
+def test_the_plan_reports_rejected_rows_and_the_count(mail_setup, tmp_path):
+    plan = mail_setup(2)
+    csv_path = tmp_path / "subscribers.csv"
+    csv_path.write_text(csv_path.read_text() + "broken,x,en\nreader000@EXAMPLE.net,dup,zh\n")
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    report = plan.report()
+    assert "line 4: not a usable e-mail address" in report
+    assert "line 5: duplicate of line 2" in report
+    assert "2 subscriber(s) will receive cq-foreign-affairs-2022-02.pdf" in report
+
+
+def test_outbox_files_are_complete_messages_written_atomically(mail_setup, tmp_path):
+    plan = mail_setup(6)
+    paths = write_outbox(plan, tmp_path / "outbox")
+    assert len(paths) == 6 and all(path.suffix == ".eml" and path.name.isascii() for path in paths)
+    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == sorted(p.name for p in paths)
+    for path, subscriber in zip(paths, plan.subscribers):
+        message = parse(path.read_bytes())
+        assert_structure(message, plan.pdf)
+        assert message["To"].addresses[0].addr_spec == subscriber.email
+
+
+def test_message_bytes_equal_the_standard_serialization(mail_setup):
+    plan = mail_setup(3)
+    for subscriber in plan.subscribers:
+        message = build_message(plan, subscriber)
+        fast = message_bytes(plan, message)  # sets the MIME boundaries, which as_bytes then reuses
+        assert fast == message.as_bytes()
+        assert plan.attachment_bytes in fast
+
+
+@pytest.mark.parametrize(
+    ("markdown", "language", "expected"),
+    [
+        ("Hello *there*. Next one.", "en", "Hello there."),
+        ("Mr. Li paid 3.5 yuan at No. 2 Street! Then left.", "en", "Mr. Li paid 3.5 yuan at No. 2 Street!"),
+        ('He asked "why?" Then [left](https://x.org/a.b).', "en", 'He asked "why?"'),
+        ("J. Smith came. Then", "en", "J. Smith came."),
+        ("No end here", "en", "No end here"),
+        ("Raw <b>html</b> stays text. Yes.", "en", "Raw <b>html</b> stays text."),
+        ("他说：“好！”然后走了。", "zh", "他说：“好！”"),
+        ("**重庆**外事办公室3.5亿元。第二句？", "zh", "重庆外事办公室3.5亿元。"),
+        ("是吗？是的。", "zh", "是吗？"),
+    ],
+)
+def test_first_sentence(markdown, language, expected):
+    assert first_sentence(markdown, language) == expected
+
+
+def test_first_sentence_without_an_end_is_cut_at_a_word():
+    sentence = first_sentence("word " * 200, "en")
+    assert sentence.endswith("word…") and len(sentence) <= 301
+
+
+def test_status_without_a_ledger_is_a_press_error(tmp_path):
+    with pytest.raises(PressError, match="no mail ledger"):
+        ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", "2022-02")
+    assert not (tmp_path / "dist").exists()

@@ -1,0 +1,110 @@
+"""lint_folder: the content checks on an existing issue folder (the sample and variants)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from renderer.editorial.lint import lint_folder
+from renderer.errors import PressError
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "issues" / "2022-02"
+FIRST = "articles/01-consular-officers-chongqing-planting.md"
+SECOND = "articles/02-foreign-affairs-office-chongqing.md"
+FIFTH = "articles/05-celebration-events-held-chongqing-30th.md"
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    folder = tmp_path / "2022-02"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_sample_needs_no_human_but_lists_the_reviewed_finding():
+    report = lint_folder(SAMPLE)
+    assert not report.needs_human
+    assert [(f.article, f.id, f.reviewed) for f in report.findings] == [
+        (FIRST, "pair-3-truncated", True)]
+    finding = report.findings[0]
+    assert "kept as published" in finding.note
+    assert finding.evidence["missing_anchors"] == ["Wang Wen"]
+    text = report.to_text()
+    assert "[reviewed] pair-3-truncated" in text and "0 need a human" in text
+    data = json.loads(report.to_json())
+    assert data["needs_human"] is False
+    assert data["findings"][0]["evidence"]["length_score"] > 1.5
+
+
+def test_removing_the_review_brings_the_finding_back(sample_copy):
+    article = sample_copy / FIRST
+    lines = article.read_text(encoding="utf-8").split("\n")
+    kept = [line for line in lines if "reviewed:" not in line and "pair-3-truncated" not in line]
+    article.write_text("\n".join(kept), encoding="utf-8")
+    report = lint_folder(sample_copy)
+    assert report.needs_human
+    finding = report.findings[0]
+    assert (finding.id, finding.reviewed) == ("pair-3-truncated", False)
+    paragraph_line = kept.index(next(line for line in kept if line.startswith("与世界"))) + 1
+    assert finding.line == paragraph_line
+
+
+def test_a_review_of_a_finding_that_is_gone_is_reported_stale(sample_copy):
+    """Mend the truncated paragraph (give it back the name it lost): the review in the
+    front matter no longer covers anything, and lint says to remove it."""
+    article = sample_copy / FIRST
+    edit(article, "\n与世界", "\n市政府外办主任王文表示，这些树是重庆与世界友谊的象征。与世界")
+    report = lint_folder(sample_copy)
+    [finding] = report.findings
+    assert (finding.id, finding.severity) == ("reviewed-pair-3-truncated-stale", "warning")
+    assert "remove it from `reviewed:`" in finding.message
+    assert report.needs_human
+
+
+def test_corrupted_title_is_found_on_its_line(sample_copy):
+    edit(sample_copy / FIFTH, "配套庆祝活动", "配套庆?;颙?dòng)")
+    report = lint_folder(sample_copy)
+    corrupted = [f for f in report.findings if f.id == "title-zh-corrupted"]
+    assert len(corrupted) == 1
+    assert corrupted[0].article == FIFTH and corrupted[0].line == 4
+    assert corrupted[0].evidence["sequences"] == ["?;颙?dòng)"]
+    assert report.needs_human
+
+
+def test_replacement_character_in_a_paragraph(sample_copy):
+    edit(sample_copy / SECOND, "张娅茜率队", "张娅\ufffd率队")
+    ids = [f.id for f in lint_folder(sample_copy).findings if f.article == SECOND]
+    assert "para-zh-1-corrupted" in ids
+
+
+def test_unrepaired_converter_damage_is_reported(sample_copy):
+    edit(sample_copy / SECOND, "张娅茜率队", "張婭茜率隊(duì)")
+    finding = next(f for f in lint_folder(sample_copy).findings
+                   if f.id == "para-zh-1-unclean")
+    assert finding.evidence["repairs"]["pinyin-annotation"] == 1
+    assert finding.evidence["repairs"]["traditional-to-simplified"] >= 2
+
+
+def test_missing_translation_row(sample_copy):
+    article = sample_copy / SECOND
+    text = article.read_text(encoding="utf-8")
+    third_zh = next(p for p in text.split("\n\n") if p.startswith("在重庆华龙网集团"))
+    article.write_text(text.replace(third_zh + "\n\n", ""), encoding="utf-8")
+    with pytest.raises(PressError, match="align"):
+        lint_folder(sample_copy)  # the loader refuses 4 English against 3 Chinese
+    edit(article, "date: 2022-02-17\n",
+         'date: 2022-02-17\nalign: ["1:1", "2:2", "3:", "4:3"]\n')
+    report = lint_folder(sample_copy)
+    untranslated = [f for f in report.findings if f.article == SECOND]
+    assert [f.id for f in untranslated] == ["pair-3-untranslated"]
+    assert untranslated[0].evidence == {"row": "3:"}
