@@ -1,8 +1,8 @@
 """`make-issue`: the editor's one command. Thin: each subcommand calls one stage.
 
-Exit codes: 0 fine, 2 bad input (a PressError, printed as one paragraph),
-1 an internal error (the traceback only with --debug), and for lint/check/
-audit, 1 when a finding needs a human.
+Exit codes: 0 fine, 2 bad input (a PressError, printed as one paragraph per mistake),
+1 an internal error (the traceback only with --debug), and for lint/check/audit, 1 when
+a finding needs a human. With --json, a bad-input error is a JSON report on stdout too.
 """
 
 from __future__ import annotations
@@ -13,21 +13,44 @@ from pathlib import Path
 
 import click
 
+from renderer import __version__
 from renderer.errors import PressError
 
 EXIT_FINDINGS = 1
+
+
+def _verbosity(command):
+    """-v/-q, on the group and on every command (counted together)."""
+    def count(ctx, param, value):
+        meta = ctx.find_root().meta
+        meta[param.name] = meta.get(param.name, 0) + value
+
+    for flags, name, text in ((("-q", "--quiet"), "quiet", "Only warnings and errors."),
+                              (("-v", "--verbose"), "verbose", "Say more (debug records).")):
+        command = click.option(*flags, name, count=True, expose_value=False, callback=count,
+                               help=text)(command)
+    return command
 
 
 def _guarded(command):
     """Turn expected failures into one short message, and anything else into exit 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        debug = click.get_current_context().find_root().params.get("debug", False)
+        root = click.get_current_context().find_root()
+        debug = root.params.get("debug", False)
+        from renderer import console
+
+        console.configure(root.meta.get("verbose", 0) - root.meta.get("quiet", 0))
         try:
             return command(*args, **kwargs)
         except PressError as error:
             if debug:
                 raise
+            if kwargs.get("as_json"):
+                from renderer.diagnostics import Report
+
+                click.echo(Report(title=f"make-issue {command.__name__.rstrip('_')}: error",
+                                  diagnostics=error.diagnostics()).to_json())
             click.secho(f"error: {error}", fg="red", err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
@@ -44,7 +67,9 @@ def _guarded(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="make-issue")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@_verbosity
 def main(debug: bool) -> None:
     """Bilingual newsletter press: issue folder -> print and email PDFs."""
 
@@ -57,6 +82,7 @@ def main(debug: bool) -> None:
 @click.option("--edition", type=click.Choice(["print", "email"]), multiple=True,
               help="Build only this edition (repeatable). Default: both.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
+@_verbosity
 @_guarded
 def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
@@ -79,6 +105,7 @@ def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True)
+@_verbosity
 @_guarded
 def watch(folder: Path, out: Path) -> None:
     """Rebuild an issue whenever an article, the manifest or a style changes."""
@@ -106,6 +133,7 @@ def watch(folder: Path, out: Path) -> None:
               help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
 @click.option("--force", is_flag=True, help="Replace an existing issue folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
 @_guarded
 def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
             publisher: str, volume: int, number: int, month: str | None, year: int | None,
@@ -124,6 +152,7 @@ def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
 @_guarded
 def lint(folder: Path, as_json: bool) -> None:
     """Check an issue's content: damage, missing translations, pairing."""
@@ -142,6 +171,7 @@ def lint(folder: Path, as_json: bool) -> None:
 @click.option("--page-multiple", type=int, default=None,
               help="Require the page count to be a multiple of this (4 for saddle stitch).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
 @_guarded
 def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float,
           ink_limit: int, page_multiple: int | None, as_json: bool) -> None:
@@ -159,6 +189,7 @@ def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
 @_guarded
 def audit(pdf: Path, as_json: bool) -> None:
     """Audit the Chinese typography of a PDF (W3C clreq rules)."""
@@ -182,6 +213,7 @@ def audit(pdf: Path, as_json: bool) -> None:
 @click.option("--rate", type=float, default=None, help="At most this many messages a minute.")
 @click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Where the built PDFs are.")
+@_verbosity
 @_guarded
 def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool, status: bool,
          rate: float | None, dist: Path) -> None:

@@ -1,4 +1,9 @@
-"""What the CLI shows while and after it builds: a progress line and a summary."""
+"""The one console: what the CLI shows on stderr (progress, summaries, log records).
+
+Library modules log through ``logging`` and never print; the CLI calls ``configure``
+once with the verbosity of ``-v``/``-q``, which routes every record (the press's and
+WeasyPrint's) to this console. ``-q`` keeps warnings and errors only.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,30 @@ from pathlib import Path
 from rich.console import Console
 
 console = Console(stderr=True, highlight=False)
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+
+
+def configure(verbosity: int) -> None:
+    """Route log records to the console: debug with -v, warnings only with -q."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    level = {QUIET: logging.WARNING, NORMAL: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=console, show_time=False, show_path=False,
+                          markup=False, rich_tracebacks=False)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    # Other libraries' info records (pikepdf's start-up line) are noise unless -v.
+    root.setLevel(logging.DEBUG if verbosity >= VERBOSE else logging.WARNING)
+    logging.getLogger("renderer").setLevel(level)
+    console.quiet = verbosity <= QUIET
+
+
+def say(message: str) -> None:
+    """A line of progress or summary (not shown with -q)."""
+    if not getattr(console, "quiet", False):
+        console.print(message)
 
 
 @contextlib.contextmanager
@@ -19,7 +48,7 @@ def build_progress(folder: Path) -> Iterator[Callable[[str], None]]:
         def step(message: str) -> None:
             status.update(f"{folder}: {message}")
         yield step
-    console.print(f"{folder}: built in {time.perf_counter() - started:.2f} s")
+    say(f"{folder}: built in {time.perf_counter() - started:.2f} s")
 
 
 def print_build_result(result) -> None:
@@ -27,11 +56,11 @@ def print_build_result(result) -> None:
         console.print(f"[yellow]warning:[/] {warning}")
     for edition in result.editions:
         if edition.up_to_date:
-            console.print(f"  {edition.edition:5}  {edition.path}  up to date")
+            say(f"  {edition.edition:5}  {edition.path}  up to date")
             continue
         checks = edition.report.checks
         warned = sum(1 for c in checks if c.status == "warn")
-        console.print(
+        say(
             f"  {edition.edition:5}  {edition.path}  {edition.pages} pages, "
             f"{edition.size / 1024:.0f} KB, preflight passed ({len(checks)} checks"
             + (f", {warned} warnings" if warned else "") + ")")

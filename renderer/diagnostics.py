@@ -10,8 +10,9 @@ range, message) and MkDocs' config validation, which collects every error first.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ class Diagnostic:
     page: int | None = None
     field: str | None = None
     hint: str | None = None  # what to do about it
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
     reviewed: bool = False
     note: str | None = None  # the editor's note when reviewed
 
@@ -69,8 +70,8 @@ class Report:
     """What one command found: its diagnostics, a title, and the run's figures."""
 
     title: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)  # counts, paths: shown as is
+    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    figures: dict[str, Any] = dataclasses.field(default_factory=dict)  # counts, paths: shown as is
 
     @property
     def needs_human(self) -> bool:
@@ -87,8 +88,9 @@ class Report:
         if not self.diagnostics:
             return "No findings."
         open_ = sum(d.needs_human for d in self.diagnostics)
-        return (f"{len(self.diagnostics)} findings ({self.count('error')} errors, "
-                f"{self.count('warning')} warnings), {open_} need a human.")
+        return (f"{_counted(len(self.diagnostics), 'finding')} "
+                f"({_counted(self.count('error'), 'error')}, "
+                f"{_counted(self.count('warning'), 'warning')}), {open_} need a human.")
 
     def to_text(self) -> str:
         lines = [self.title]
@@ -102,6 +104,10 @@ class Report:
                            **{name: _plain(value) for name, value in self.figures.items()},
                            "diagnostics": [d.to_dict() for d in self.diagnostics]},
                           ensure_ascii=False, indent=2)
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(value: Any) -> str:

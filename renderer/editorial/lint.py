@@ -18,11 +18,11 @@ still reported, marked reviewed, but no longer needs a human.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from renderer.diagnostics import Diagnostic, Report
 from renderer.editorial import align
 from renderer.editorial.clean import clean_chinese, corrupted_spans
 from renderer.model import Alignment
@@ -51,59 +51,18 @@ class ArticleText:
     reviewed: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Finding:
-    id: str
-    article: str
-    line: int | None
-    severity: str  # "error" or "warning"
-    message: str
-    evidence: dict = field(default_factory=dict)
-    reviewed: bool = False
-    note: str | None = None
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    repairs: Counter = field(default_factory=Counter)
-    folder: Path | None = None
-    written: list[str] = field(default_factory=list)
-
-    @property
-    def needs_human(self) -> bool:
-        return any(not f.reviewed for f in self.findings)
-
-    def to_text(self) -> str:
-        lines = []
-        if self.folder is not None:
-            lines.append(f"Issue folder: {self.folder}")
-        if self.written:
-            lines.append(f"Wrote {len(self.written)} files: " + ", ".join(self.written))
-        if self.repairs:
-            lines.append("Repairs: " + ", ".join(f"{kind} {n}" for kind, n
-                                                 in sorted(self.repairs.items())))
-        for f in self.findings:
-            where = f"{f.article}:{f.line}" if f.line else f.article
-            mark = "reviewed" if f.reviewed else f.severity
-            lines.append(f"{where}: [{mark}] {f.id}: {f.message}")
-            if f.evidence:
-                lines.append("    evidence: " + json.dumps(f.evidence, ensure_ascii=False))
-            if f.note:
-                lines.append(f"    note: {f.note}")
-        open_count = sum(not f.reviewed for f in self.findings)
-        lines.append(f"{len(self.findings)} findings, {open_count} need a human."
-                     if self.findings else "No findings.")
-        return "\n".join(lines)
-
-    def to_json(self) -> str:
-        return json.dumps({
-            "folder": str(self.folder) if self.folder else None,
-            "written": self.written,
-            "repairs": dict(sorted(self.repairs.items())),
-            "needs_human": self.needs_human,
-            "findings": [asdict(f) for f in self.findings],
-        }, ensure_ascii=False, indent=2)
+def lint_report(diagnostics: list[Diagnostic], *, folder: Path | None = None,
+                repairs: Counter | None = None, written: list[str] | None = None) -> Report:
+    """The report of lint or import: the findings, and what import wrote and repaired."""
+    figures: dict = {}
+    if folder is not None:
+        figures["issue folder"] = folder
+    if written:
+        figures["wrote"] = written
+    if repairs:
+        figures["repairs"] = dict(sorted(repairs.items()))
+    return Report(title=f"Content checks of {folder}" if folder else "Content checks",
+                  diagnostics=diagnostics, figures=figures)
 
 
 # --- the checks -------------------------------------------------------------------
@@ -114,21 +73,21 @@ def issue_model(articles: list[ArticleText]) -> align.AlignModel:
     return align.estimate_model(pairs, [p.text for a in articles for p in a.en])
 
 
-def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Finding]:
+def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Diagnostic]:
     model = issue_model(articles)
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     for article in articles:
         findings.extend(check_article(article, model, script=script))
     return findings
 
 
 def check_article(article: ArticleText, model: align.AlignModel, *, script: str = "hans"
-                  ) -> list[Finding]:
+                  ) -> list[Diagnostic]:
     findings = _check_article_text(article, model, script)
-    found = {finding.id for finding in findings}
+    found = {finding.code for finding in findings}
     for id_ in sorted(set(article.reviewed) - found):
-        findings.append(Finding(
-            id=f"reviewed-{id_}-stale", article=article.file, line=1, severity="warning",
+        findings.append(Diagnostic(
+            code=f"reviewed-{id_}-stale", file=article.file, line=1, severity="warning",
             message=f"the front matter marks {id_!r} as reviewed, but no check reports it "
                     "any more (the text was mended); remove it from `reviewed:`.",
             evidence={"note": article.reviewed[id_]}))
@@ -136,14 +95,14 @@ def check_article(article: ArticleText, model: align.AlignModel, *, script: str 
 
 
 def _check_article_text(article: ArticleText, model: align.AlignModel, script: str
-                        ) -> list[Finding]:
-    findings: list[Finding] = []
+                        ) -> list[Diagnostic]:
+    findings: list[Diagnostic] = []
 
     def add(id_: str, line: int | None, severity: str, message: str, **evidence) -> None:
         note = article.reviewed.get(id_)
-        findings.append(Finding(id=id_, article=article.file, line=line, severity=severity,
-                                message=message, evidence=evidence,
-                                reviewed=note is not None, note=note))
+        findings.append(Diagnostic(code=id_, file=article.file, line=line, severity=severity,
+                                   message=message, evidence=evidence,
+                                   reviewed=note is not None, note=note))
 
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
         if title is None or not title.text.strip():
@@ -264,7 +223,7 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
             en=[TextLine(p.text, p.line) for p in article.en],
             zh=[TextLine(p.text, p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed)))
-    return Report(findings=check_issue(articles, script=script), folder=folder)
+    return lint_report(check_issue(articles, script=script), folder=folder)
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -42,7 +42,7 @@ def load_issue(folder: Path) -> Issue:
     publisher = f.take("publisher", schema.text, required=True)
     volume = f.take("volume", schema.positive_int, required=True)
     number = f.take("number", schema.positive_int, required=True)
-    year, month = f.take("month", schema.month, required=True)
+    year, month = f.take("month", schema.month, required=True, default=(None, None))
     page_size = f.take("page_size", schema.one_of("A4", "Letter"), default="A4")
     published = f.take("published", schema.date)
     colophon = f.take("colophon", schema.text_list, default=())
@@ -50,6 +50,7 @@ def load_issue(folder: Path) -> Issue:
     email = f.take("email", _email_settings, default=EmailSettings())
     article_paths = f.take("articles", _article_paths(folder), required=True)
     f.finish()
+    doc.raise_collected()
 
     articles = tuple(load_article(path, folder) for path in article_paths)
     _check_unique_slugs(articles, doc)

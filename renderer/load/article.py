@@ -43,6 +43,7 @@ def load_article(path: Path, issue_folder: Path) -> Article:
     alignment = f.take("align", _alignment)
     reviewed = f.take("reviewed", _reviewed, default={})
     f.finish()
+    doc.raise_collected()
 
     body_lines = text.split("\n")[body_start:]
     parts = _split_languages(body_lines, body_start + 1, path)

@@ -2,7 +2,9 @@
 
 In the spirit of MkDocs' config schema: each field has a kind, and a wrong
 value, a missing field or an unknown key is reported with its file, line and
-dotted field name, plus a "did you mean" for a misspelt key.
+dotted field name, plus a "did you mean" for a misspelt key. A wrong field does not
+stop the reading: every mistake of a document is collected (``YamlDoc.errors``) and the
+loader stops once, at the end of the file, with all of them.
 """
 
 from __future__ import annotations
@@ -44,17 +46,22 @@ class Fields:
              required: bool = False, default: Any = None) -> Any:
         self.known.append(key)
         path = self.path + (key,)
-        if key not in self.data or self.data[key] is None:
-            if required:
-                raise self._missing(key, path)
+        try:
+            if key not in self.data or self.data[key] is None:
+                if required:
+                    raise self._missing(key, path)
+                return default
+            return kind(self, self.data[key], path)
+        except PressError as error:
+            self.doc.errors.append(error)  # reported with the others at the file's end
             return default
-        return kind(self, self.data[key], path)
 
     def _missing(self, key: str, path: Path_) -> PressError:
         """A missing required field; if a present key looks like it misspelt, say so."""
         present = [k for k in self.data if isinstance(k, str) and k != key]
         guess = difflib.get_close_matches(key, present, n=1, cutoff=0.75)
         if guess:
+            self.known.append(guess[0])  # explained here: not an unknown field as well
             return PressError(
                 f"the required field '{_dotted(path)}' is missing, and '{guess[0]}' is not a "
                 "known field.", file=self.doc.file, line=self.doc.line(self.path + (guess[0],)),
@@ -70,7 +77,8 @@ class Fields:
                 guess = difflib.get_close_matches(key, self.known, n=1, cutoff=0.6)
                 hint = f"Did you mean '{guess[0]}'?" if guess else (
                     "Known keys here: " + ", ".join(self.known) + ".")
-                raise self.error("is not a known field", self.path + (key,), fix=hint)
+                self.doc.errors.append(
+                    self.error("is not a known field", self.path + (key,), fix=hint))
 
     def sub(self, value: Any, path: Path_) -> Fields:
         return Fields(self.doc, path, value)

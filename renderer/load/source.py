@@ -72,6 +72,14 @@ class YamlDoc:
     file: Path
     lines: dict[Path_, int] = field(default_factory=dict)
     first_line: int = 1  # where the YAML starts inside its file (front matter)
+    errors: list = field(default_factory=list)  # mistakes collected while reading fields
+
+    def raise_collected(self) -> None:
+        """Stop with every mistake found in this document, if there was any."""
+        if self.errors:
+            from renderer.errors import PressError
+
+            raise PressError.collected(self.errors)
 
     def line(self, path: Path_) -> int:
         """Line of the value at `path`, or of its nearest ancestor."""

@@ -87,8 +87,6 @@ FACES: tuple[Face, ...] = (
            "NotoSans-Bold.ttf", "Noto Sans Bold"),
 )
 
-LANGUAGES = ("en", "zh")
-
 # The CSS font-family values the stylesheets use (styles/base.css). English
 # falls back to the Chinese family only for Chinese characters quoted in English
 # text (the coverage gate refuses anything else there, so an apostrophe is never

@@ -26,6 +26,7 @@ class Typeset:
     edition: str
     pdf: bytes
     pages: int
+    warnings: tuple[str, ...] = ()  # what WeasyPrint warned about (a misspelt CSS property)
 
 
 def typeset(composed: Composed, issue: Issue) -> Typeset:
@@ -37,7 +38,7 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
     sandbox = fetcher.sandbox_fetcher_class()()
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
-    with _collect_weasyprint_errors() as errors:
+    with _collect_weasyprint_messages() as (errors, warnings):
         try:
             document = weasyprint.HTML(
                 string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,
@@ -54,7 +55,9 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
                          fix="This is a problem in the templates or styles/ (or a bug).")
     pdf = finish.finish(pdf, composed.edition, bleed_mm=issue.print.bleed_mm,
                         document_id=document_id(composed.edition, issue))
-    return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages))
+    return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages),
+                   warnings=tuple(f"WeasyPrint ({composed.edition} edition): {message}"
+                                  for message in dict.fromkeys(warnings)))
 
 
 def document_id(edition: str, issue: Issue) -> str:
@@ -63,23 +66,28 @@ def document_id(edition: str, issue: Issue) -> str:
     return hashlib.sha256(f"{issue.slug}/{issue.key}/{edition}".encode()).hexdigest()[:32]
 
 
-class _ErrorCollector(logging.Handler):
+class _Collector(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
+        super().__init__(level=logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        kept = self.errors if record.levelno >= logging.ERROR else self.warnings
+        kept.append(record.getMessage())
 
 
-class _collect_weasyprint_errors:
-    """WeasyPrint logs (rather than raises) problems such as an unloadable font."""
+class _collect_weasyprint_messages:
+    """WeasyPrint logs (rather than raises) problems such as an unloadable font (an
+    error: the build stops) or an unknown CSS property (a warning: the build shows it,
+    and fails with --strict). Its logger has only a NullHandler, so without this they
+    would vanish."""
 
-    def __enter__(self) -> list[str]:
-        self.handler = _ErrorCollector()
+    def __enter__(self) -> tuple[list[str], list[str]]:
+        self.handler = _Collector()
         self.logger = logging.getLogger("weasyprint")
         self.logger.addHandler(self.handler)
-        return self.handler.messages
+        return self.handler.errors, self.handler.warnings
 
     def __exit__(self, *exc) -> None:
         self.logger.removeHandler(self.handler)

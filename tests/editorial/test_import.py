@@ -89,7 +89,7 @@ def test_english_byte_identical_to_the_seed(imported):
 
 def test_report_flags_the_two_known_defects(imported):
     _, report, _ = imported
-    by_id = {(f.article[:11], f.id): f for f in report.findings}
+    by_id = {(f.file[:11], f.code): f for f in report.diagnostics}
     title = by_id[("articles/05", "title-zh-corrupted")]
     assert title.evidence["source_line"] == 41
     truncated = by_id[("articles/01", "pair-3-truncated")]
@@ -99,14 +99,14 @@ def test_report_flags_the_two_known_defects(imported):
     assert len(others) <= 3
     assert all(f.evidence for f in others)
     assert report.needs_human
-    assert report.repairs["pinyin-annotation"] > 200
+    assert report.figures["repairs"]["pinyin-annotation"] > 200
 
 
 def test_lint_on_the_imported_folder_finds_the_same(imported):
     into, report, _ = imported
     linted = lint_folder(into)
-    assert ([(f.article, f.id, f.line) for f in linted.findings]
-            == [(f.article, f.id, f.line) for f in report.findings])
+    assert ([(f.file, f.code, f.line) for f in linted.diagnostics]
+            == [(f.file, f.code, f.line) for f in report.diagnostics])
 
 
 def test_crlf_bom_blank_lines_and_trailing_spaces_tolerated(tmp_path, imported):
@@ -114,7 +114,7 @@ def test_crlf_bom_blank_lines_and_trailing_spaces_tolerated(tmp_path, imported):
     messy = "\ufeff" + "\r\n\r\n".join(line + "  " for line in SEED_LINES) + "\r\n\r\n"
     raw = tmp_path / "messy.txt"
     raw.write_bytes(messy.encode("utf-8"))
-    again = load_issue(import_raw(raw, tmp_path / "out", month="2022-02").folder)
+    again = load_issue(import_raw(raw, tmp_path / "out", month="2022-02").figures["issue folder"])
     assert [a.title for a in again.articles] == [a.title for a in issue.articles]
     assert [a.en for a in again.articles] == [a.en for a in issue.articles]
     assert [a.zh for a in again.articles] == [a.zh for a in issue.articles]
@@ -167,7 +167,7 @@ def test_month_from_datelines_needs_a_year(tmp_path):
     with pytest.raises(PressError, match="--month"):
         import_raw(SEED, tmp_path / "a")
     report = import_raw(SEED, tmp_path / "b", year=2022)
-    issue = load_issue(report.folder)
+    issue = load_issue(report.figures["issue folder"])
     assert (issue.year, issue.month) == (2022, 2)
     assert str(issue.articles[0].date) == "2022-02-22"
 
@@ -178,8 +178,8 @@ def test_one_language_article_is_flagged_not_dropped(tmp_path):
     raw = tmp_path / "gap.txt"
     raw.write_text("\n".join(lines), encoding="utf-8")
     report = import_raw(raw, tmp_path / "out", month="2022-02")
-    assert len([name for name in report.written if name.startswith("articles/")]) == 7
-    flagged = {(f.article[:11], f.id, f.severity) for f in report.findings}
+    assert len([name for name in report.figures["wrote"] if name.startswith("articles/")]) == 7
+    flagged = {(f.file[:11], f.code, f.severity) for f in report.diagnostics}
     assert ("articles/03", "zh-missing", "error") in flagged
     assert ("articles/03", "title-zh-missing", "error") in flagged
     assert report.needs_human

@@ -34,16 +34,16 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_sample_needs_no_human_but_lists_the_reviewed_finding():
     report = lint_folder(SAMPLE)
     assert not report.needs_human
-    assert [(f.article, f.id, f.reviewed) for f in report.findings] == [
+    assert [(f.file, f.code, f.reviewed) for f in report.diagnostics] == [
         (FIRST, "pair-3-truncated", True)]
-    finding = report.findings[0]
+    finding = report.diagnostics[0]
     assert "kept as published" in finding.note
     assert finding.evidence["missing_anchors"] == ["Wang Wen"]
     text = report.to_text()
     assert "[reviewed] pair-3-truncated" in text and "0 need a human" in text
     data = json.loads(report.to_json())
     assert data["needs_human"] is False
-    assert data["findings"][0]["evidence"]["length_score"] > 1.5
+    assert data["diagnostics"][0]["evidence"]["length_score"] > 1.5
 
 
 def test_removing_the_review_brings_the_finding_back(sample_copy):
@@ -53,8 +53,8 @@ def test_removing_the_review_brings_the_finding_back(sample_copy):
     article.write_text("\n".join(kept), encoding="utf-8")
     report = lint_folder(sample_copy)
     assert report.needs_human
-    finding = report.findings[0]
-    assert (finding.id, finding.reviewed) == ("pair-3-truncated", False)
+    finding = report.diagnostics[0]
+    assert (finding.code, finding.reviewed) == ("pair-3-truncated", False)
     paragraph_line = kept.index(next(line for line in kept if line.startswith("与世界"))) + 1
     assert finding.line == paragraph_line
 
@@ -65,8 +65,8 @@ def test_a_review_of_a_finding_that_is_gone_is_reported_stale(sample_copy):
     article = sample_copy / FIRST
     edit(article, "\n与世界", "\n市政府外办主任王文表示，这些树是重庆与世界友谊的象征。与世界")
     report = lint_folder(sample_copy)
-    [finding] = report.findings
-    assert (finding.id, finding.severity) == ("reviewed-pair-3-truncated-stale", "warning")
+    [finding] = report.diagnostics
+    assert (finding.code, finding.severity) == ("reviewed-pair-3-truncated-stale", "warning")
     assert "remove it from `reviewed:`" in finding.message
     assert report.needs_human
 
@@ -74,23 +74,23 @@ def test_a_review_of_a_finding_that_is_gone_is_reported_stale(sample_copy):
 def test_corrupted_title_is_found_on_its_line(sample_copy):
     edit(sample_copy / FIFTH, "配套庆祝活动", "配套庆?;颙?dòng)")
     report = lint_folder(sample_copy)
-    corrupted = [f for f in report.findings if f.id == "title-zh-corrupted"]
+    corrupted = [f for f in report.diagnostics if f.code == "title-zh-corrupted"]
     assert len(corrupted) == 1
-    assert corrupted[0].article == FIFTH and corrupted[0].line == 4
+    assert corrupted[0].file == FIFTH and corrupted[0].line == 4
     assert corrupted[0].evidence["sequences"] == ["?;颙?dòng)"]
     assert report.needs_human
 
 
 def test_replacement_character_in_a_paragraph(sample_copy):
     edit(sample_copy / SECOND, "张娅茜率队", "张娅\ufffd率队")
-    ids = [f.id for f in lint_folder(sample_copy).findings if f.article == SECOND]
+    ids = [f.code for f in lint_folder(sample_copy).diagnostics if f.file == SECOND]
     assert "para-zh-1-corrupted" in ids
 
 
 def test_unrepaired_converter_damage_is_reported(sample_copy):
     edit(sample_copy / SECOND, "张娅茜率队", "張婭茜率隊(duì)")
-    finding = next(f for f in lint_folder(sample_copy).findings
-                   if f.id == "para-zh-1-unclean")
+    finding = next(f for f in lint_folder(sample_copy).diagnostics
+                   if f.code == "para-zh-1-unclean")
     assert finding.evidence["repairs"]["pinyin-annotation"] == 1
     assert finding.evidence["repairs"]["traditional-to-simplified"] >= 2
 
@@ -105,6 +105,6 @@ def test_missing_translation_row(sample_copy):
     edit(article, "date: 2022-02-17\n",
          'date: 2022-02-17\nalign: ["1:1", "2:2", "3:", "4:3"]\n')
     report = lint_folder(sample_copy)
-    untranslated = [f for f in report.findings if f.article == SECOND]
-    assert [f.id for f in untranslated] == ["pair-3-untranslated"]
+    untranslated = [f for f in report.diagnostics if f.file == SECOND]
+    assert [f.code for f in untranslated] == ["pair-3-untranslated"]
     assert untranslated[0].evidence == {"row": "3:"}

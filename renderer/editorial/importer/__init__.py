@@ -18,11 +18,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from renderer.diagnostics import Report
 from renderer.editorial import align
 from renderer.editorial.clean import clean_chinese, has_converter_damage
 from renderer.editorial.importer.split import RawArticle, split_articles
 from renderer.editorial.importer.write import render_article, render_manifest, write_folder
-from renderer.editorial.lint import ArticleText, Report, TextLine, check_issue
+from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
 from renderer.errors import PressError
 from renderer.load.source import read_text
 
@@ -92,7 +93,7 @@ def import_raw(raw: Path, into: Path, *,
     findings = check_issue([a.checked for a in imported], script=script)
     files = {"issue.yaml": manifest} | {a.file: a.text for a in imported}
     write_folder(into, files, force=force)
-    return Report(findings=findings, repairs=repairs, folder=into, written=list(files))
+    return lint_report(findings, folder=into, repairs=repairs, written=list(files))
 
 
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

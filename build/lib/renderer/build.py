@@ -1,0 +1,256 @@
+"""The press, end to end: an issue folder -> checked print and email PDFs in OUT/<yyyy-mm>/.
+
+load -> (font coverage gate) -> prepare -> compose -> typeset -> verify -> deliver.
+Each stage is a module of its own; this one runs them in order and decides
+what is written:
+- the shared work (load, prepare, compose) is done once for both editions;
+- the two typesets run in parallel processes when the machine has the cores;
+- an edition whose inputs have not changed is not built again (renderer.cache);
+- a PDF that fails its preflight, or the email budget, is never written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from renderer import cache
+from renderer.deliver import files
+from renderer.errors import PressError
+from renderer.policy import EDITIONS, SADDLE_STITCH_MULTIPLE
+
+
+@dataclass
+class EditionResult:
+    edition: str
+    path: Path
+    pages: int
+    size: int
+    report: object | None  # verify.preflight.PreflightReport; None when up to date
+    up_to_date: bool = False
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    editions: list[EditionResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def output_path(issue, out_root: Path, edition: str) -> Path:
+    return out_root / issue.key / f"{issue.slug}-{issue.key}-{edition}.pdf"
+
+
+def build_issue(folder: Path, out_root: Path = Path("dist"), *,
+                editions: tuple[str, ...] = EDITIONS, force: bool = False,
+                parallel: bool = True,
+                step: Callable[[str], None] = lambda message: None) -> BuildResult:
+    result = BuildResult(folder=folder)
+    fingerprints = {edition: cache.fingerprint(folder, edition) for edition in editions}
+    todo = []
+    for edition in editions:
+        record = None if force else cache.up_to_date(out_root, folder, edition,
+                                                      fingerprints[edition])
+        if record:
+            result.editions.append(EditionResult(
+                edition=edition, path=Path(record.output), pages=record.pages,
+                size=record.size, report=None, up_to_date=True))
+        else:
+            todo.append(edition)
+    if not todo:
+        return result
+
+    # The typesetting workers start now and import WeasyPrint while this process
+    # loads, prepares and composes: the two costs overlap instead of adding up.
+    with _Typesetters(len(todo) if parallel else 0) as typesetters:
+        from renderer.compose import compose
+        from renderer.load import load_issue
+        from renderer.prepare import prepare_issue
+        from renderer.prepare.coverage import check_coverage
+        from renderer.typeset import library_warnings
+
+        step("load")
+        issue = load_issue(folder)
+        check_coverage(issue)
+        step("prepare")
+        prepared = prepare_issue(issue)
+        result.warnings.extend(prepared.warnings)
+        result.warnings.extend(library_warnings())
+        target_folder = out_root / issue.key
+        with files.build_lock(target_folder):
+            files.remove_stale_partials(target_folder)
+            files.remove_stale_partials(out_root / cache.CACHE_FOLDER)
+            step("typeset and verify " + " and ".join(todo))
+            for edition_result, pdf in typesetters.run(
+                    _make_edition, [(prepared, compose(prepared, edition), out_root)
+                                    for edition in todo]):
+                cache.remember(out_root, folder, edition_result.edition,
+                               fingerprints[edition_result.edition], edition_result.path, pdf,
+                               edition_result.pages)
+                result.editions.append(edition_result)
+    result.editions.sort(key=lambda r: editions.index(r.edition))
+    return result
+
+
+class _Typesetters:
+    """Typesetting processes: one warm process per job, at the cost of one warm-up.
+
+    A single process is forked at once and imports WeasyPrint (fonts, stylesheets of the
+    user agent) while this one loads, prepares and composes; when the jobs arrive it
+    forks a copy of itself for each job but the last, which it runs itself. Forked
+    copies start in a millisecond, already warm, so the import is paid once, not once
+    per edition. With no workers (a single core, watch mode, one of many issues being
+    built) the jobs run in this process.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers if (os.cpu_count() or 1) > 1 and workers > 1 else 0
+        self.warm = None
+
+    def __enter__(self) -> _Typesetters:
+        if self.workers:
+            from multiprocessing import get_context
+
+            context = get_context("fork")
+            self.jobs, jobs_end = context.Pipe()
+            pipes = [context.Pipe(duplex=False) for _ in range(self.workers)]
+            self.results = [reader for reader, _ in pipes]
+            self.warm = context.Process(target=_warm_typesetter,
+                                        args=(jobs_end, [writer for _, writer in pipes]))
+            self.warm.start()
+            jobs_end.close()
+            for _, writer in pipes:
+                writer.close()
+        return self
+
+    def run(self, job, argument_tuples: list[tuple]) -> list:
+        if self.warm is None:
+            return [job(*arguments) for arguments in argument_tuples]
+        self.jobs.send((job, argument_tuples))
+        outcomes = []
+        for reader in self.results[:len(argument_tuples)]:
+            try:
+                failed, value = reader.recv()
+            except EOFError:
+                raise RuntimeError("a typesetting process ended without an answer "
+                                   f"(exit code {self.warm.exitcode})") from None
+            if failed:
+                raise value
+            outcomes.append(value)
+        return outcomes
+
+    def __exit__(self, error_type, *exc) -> None:
+        if self.warm is None:
+            return
+        self.jobs.close()
+        if error_type is not None:
+            self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
+        self.warm.join()
+
+
+def _warm_typesetter(jobs, result_pipes) -> None:
+    """The warm process: import WeasyPrint, wait for the jobs, fork for all but one."""
+    from renderer.typeset import warm_up
+
+    warm_up()
+    try:
+        job, argument_tuples = jobs.recv()
+    except EOFError:
+        return  # the build ended before typesetting (an error, or nothing to do)
+    children = []
+    *forked, own = enumerate(argument_tuples)
+    for index, arguments in forked:
+        pid = os.fork()
+        if pid:
+            children.append(pid)
+            continue
+        try:  # the fork: one job, then out, whatever happens
+            warm_up()  # only sets the fork to die with this process
+            _answer(result_pipes[index], job, arguments)
+        finally:
+            os._exit(0)
+    _answer(result_pipes[own[0]], job, own[1])
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _answer(pipe, job, arguments) -> None:
+    try:
+        pipe.send((False, job(*arguments)))
+    except BaseException as error:  # the build shows it; the process must not die silently
+        try:
+            pipe.send((True, error))
+        except Exception:  # an exception that cannot be pickled: send its text
+            import traceback
+            pipe.send((True, RuntimeError("".join(traceback.format_exception(error)))))
+
+
+def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes]:
+    """Typeset one edition, check it, write it: the whole job of one worker."""
+    done = _typeset_edition(prepared, composed.edition, composed)
+    return _verify_and_write(prepared.issue, done, out_root), done.pdf
+
+
+def _typeset_edition(prepared, edition: str, composed):
+    from renderer.compose import compose
+    from renderer.typeset import typeset
+
+    issue = prepared.issue
+    done = typeset(composed, issue)
+    if edition == "print" and issue.print.binding == "saddle-stitch":
+        missing = -done.pages % SADDLE_STITCH_MULTIPLE
+        if missing:
+            # Padding pages are typeset (they say they are blank), never left empty silently.
+            done = typeset(compose(prepared, edition, padding_pages=missing), issue)
+    return done
+
+
+def _verify_and_write(issue, done, out_root: Path) -> EditionResult:
+    from renderer.verify.preflight import preflight
+
+    target = output_path(issue, out_root, done.edition)
+    if done.edition == "email" and len(done.pdf) > issue.email.size_budget:
+        raise PressError(
+            f"the email edition would be {len(done.pdf) / 1e6:.2f} MB, over its budget of "
+            f"{issue.email.size_budget / 1e6:.2f} MB.", file=issue.manifest,
+            field="email.size_budget",
+            fix="Use fewer or smaller figures, or raise the budget.")
+    with files.staged(target, done.pdf) as staged_pdf:
+        report = preflight(
+            staged_pdf, edition=done.edition, page_size=issue.page_size,
+            bleed_mm=issue.print.bleed_mm, ink_limit=issue.print.ink_limit,
+            page_multiple=(SADDLE_STITCH_MULTIPLE if done.edition == "print"
+                           and issue.print.binding == "saddle-stitch" else None))
+        if not report.ok:
+            raise PressError(
+                f"the {done.edition} edition fails its preflight, so it was not written:\n"
+                + report.to_text(), file=target,
+                fix="This is a problem in the templates, styles or figures; see the "
+                    "failed checks above.")
+    return EditionResult(edition=done.edition, path=target, pages=done.pages,
+                         size=len(done.pdf), report=report)
+
+
+def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...] = EDITIONS,
+               force: bool = False, done: Callable[[Path, BuildResult | PressError], None]
+               ) -> None:
+    """Many issues across the cores, one issue per worker process (each typesets its
+    editions one after the other, so the workers do not compete for cores)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    workers = max(1, min(len(folders), os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_build_one, folder, out_root, editions, force): folder
+                   for folder in folders}
+        for future in as_completed(futures):
+            done(futures[future], future.result())
+
+
+def _build_one(folder: Path, out_root: Path, editions, force) -> BuildResult | PressError:
+    try:
+        return build_issue(folder, out_root, editions=editions, force=force, parallel=False)
+    except PressError as error:
+        return error

@@ -1,0 +1,109 @@
+"""Build cache: an edition whose inputs have not changed is not built again.
+
+The fingerprint covers everything a PDF depends on: every file of the issue
+folder, the project's styles/, fonts/ and renderer/ code, the pinned
+WeasyPrint, the edition, and SOURCE_DATE_EPOCH. It is computed from file
+contents, not times, so a checkout or a copy does not count as a change. The
+record of a build (one small JSON file per issue and edition under
+OUT/.press-cache/) also keeps each output's size and SHA-256, so a PDF that
+was deleted or changed by hand is built again.
+
+This module is on the no-op path and must stay cheap to import: standard
+library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from renderer.assets import CODE, FONTS, STYLES
+from renderer.typeset.weasyprint70 import PINNED
+
+# The project's own inputs, each with the file endings that count (None: every file).
+PROJECT_INPUTS = (("styles", STYLES, None), ("fonts", FONTS, None), ("renderer", CODE, (".py",)))
+CACHE_FOLDER = ".press-cache"
+
+
+@dataclass(frozen=True)
+class Record:
+    fingerprint: str
+    output: str
+    size: int
+    sha256: str
+    pages: int
+
+
+def fingerprint(issue_folder: Path, edition: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{edition}\0{PINNED}\0"
+                  f"{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+    _hash_tree(digest, issue_folder, "issue")
+    for name, root, suffixes in PROJECT_INPUTS:
+        _hash_tree(digest, root, name, suffixes=suffixes)
+    return digest.hexdigest()
+
+
+def _hash_tree(digest, root: Path, label: str, suffixes: tuple[str, ...] | None = None) -> None:
+    for path in sorted(_files(root)):
+        if suffixes and path.suffix not in suffixes:
+            continue
+        digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(_content_digest(path))
+
+
+def _content_digest(path: Path) -> bytes:
+    """A file's content; a link's target name; nothing for anything else (a FIFO would
+    block the read). The loader reports what is wrong with such entries."""
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            return b"link:" + os.readlink(path).encode("utf-8", "surrogateescape")
+        if stat.S_ISREG(mode):
+            return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        pass
+    return b"other"
+
+
+def _files(root: Path):
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".") and s != "__pycache__"]
+        for name in names:
+            if not name.startswith("."):
+                yield Path(folder) / name
+
+
+def _record_path(out_root: Path, issue_folder: Path, edition: str) -> Path:
+    key = hashlib.sha256(str(issue_folder.resolve()).encode()).hexdigest()[:16]
+    return out_root / CACHE_FOLDER / f"{key}-{edition}.json"
+
+
+def up_to_date(out_root: Path, issue_folder: Path, edition: str, expected: str) -> Record | None:
+    """The record of the last build, if its inputs and its output are unchanged."""
+    try:
+        record = Record(**json.loads(_record_path(out_root, issue_folder, edition).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    output = Path(record.output)
+    if record.fingerprint != expected or not output.is_file():
+        return None
+    if output.stat().st_size != record.size:
+        return None
+    if hashlib.sha256(output.read_bytes()).hexdigest() != record.sha256:
+        return None
+    return record
+
+
+def remember(out_root: Path, issue_folder: Path, edition: str, fingerprint_: str, output: Path,
+             data: bytes, pages: int) -> None:
+    from renderer.deliver.files import write_atomically
+
+    record = Record(fingerprint=fingerprint_, output=str(output), size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(), pages=pages)
+    write_atomically(_record_path(out_root, issue_folder, edition),
+                     json.dumps(record.__dict__, indent=1).encode())

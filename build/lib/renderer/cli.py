@@ -1,0 +1,255 @@
+"""`make-issue`: the editor's one command. Thin: each subcommand calls one stage.
+
+Exit codes: 0 fine, 2 bad input (a PressError, printed as one paragraph per mistake),
+1 an internal error (the traceback only with --debug), and for lint/check/audit, 1 when
+a finding needs a human. With --json, a bad-input error is a JSON report on stdout too.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from renderer import __version__
+from renderer.errors import PressError
+
+EXIT_FINDINGS = 1
+
+
+def _verbosity(command):
+    """-v/-q, on the group and on every command (counted together)."""
+    def count(ctx, param, value):
+        meta = ctx.find_root().meta
+        meta[param.name] = meta.get(param.name, 0) + value
+
+    for flags, name, text in ((("-q", "--quiet"), "quiet", "Only warnings and errors."),
+                              (("-v", "--verbose"), "verbose", "Say more (debug records).")):
+        command = click.option(*flags, name, count=True, expose_value=False, callback=count,
+                               help=text)(command)
+    return command
+
+
+def _guarded(command):
+    """Turn expected failures into one short message, and anything else into exit 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        root = click.get_current_context().find_root()
+        debug = root.params.get("debug", False)
+        from renderer import console
+
+        console.configure(root.meta.get("verbose", 0) - root.meta.get("quiet", 0))
+        try:
+            return command(*args, **kwargs)
+        except PressError as error:
+            if debug:
+                raise
+            if kwargs.get("as_json"):
+                from renderer.diagnostics import Report
+
+                click.echo(Report(title=f"make-issue {command.__name__.rstrip('_')}: error",
+                                  diagnostics=error.diagnostics()).to_json())
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; no partial output was left behind.", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if debug:
+                raise
+            click.secho(f"internal error: {type(error).__name__}: {error}\n"
+                        "This is a bug in the press, not in your files; run again with "
+                        "--debug for the traceback and report it.", fg="red", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="make-issue")
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@_verbosity
+def main(debug: bool) -> None:
+    """Bilingual newsletter press: issue folder -> print and email PDFs."""
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Output root; PDFs go to OUT/<yyyy-mm>/.")
+@click.option("--edition", type=click.Choice(["print", "email"]), multiple=True,
+              help="Build only this edition (repeatable). Default: both.")
+@click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
+@_verbosity
+@_guarded
+def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
+    """Build the print and email PDFs of one or more issues."""
+    from renderer.build import EDITIONS, build_issue
+    from renderer.console import build_progress, print_build_result
+
+    if len(folders) > 1:
+        from renderer.console import build_many_with_progress
+
+        if not build_many_with_progress(list(folders), out, edition or EDITIONS, force):
+            sys.exit(2)
+        return
+    with build_progress(folders[0]) as step:
+        result = build_issue(folders[0], out, editions=edition or EDITIONS, force=force,
+                             step=step)
+    print_build_result(result)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True)
+@_verbosity
+@_guarded
+def watch(folder: Path, out: Path) -> None:
+    """Rebuild an issue whenever an article, the manifest or a style changes."""
+    from renderer.console import console
+    from renderer.watch import watch as watch_folder
+
+    watch_folder(folder, out, report=console.print)
+
+
+@main.command("import")
+@click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="The issue folder to create.")
+@click.option("--name-en", default="Newsletter", show_default=True, help="Newsletter name, English.")
+@click.option("--name-zh", default="简讯", show_default=True, help="Newsletter name, Chinese.")
+@click.option("--slug", default=None, help="File-name base of the PDFs (default: from --name-en).")
+@click.option("--publisher", default="Publisher", show_default=True)
+@click.option("--volume", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--number", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--month", default=None, help="YYYY-MM; default: --year and the datelines' month.")
+@click.option("--year", type=int, default=None, help="Year of the datelines (\"On February 22nd\").")
+@click.option("--published", default=None, help="YYYY-MM-DD written into the PDFs.")
+@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True)
+@click.option("--script", type=click.Choice(["hans", "hant"]), default="hans", show_default=True,
+              help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
+@click.option("--force", is_flag=True, help="Replace an existing issue folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
+@_guarded
+def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
+            publisher: str, volume: int, number: int, month: str | None, year: int | None,
+            published: str | None, page_size: str, script: str, force: bool,
+            as_json: bool) -> None:
+    """Import raw pasted text into a new issue folder, repairing converter damage."""
+    from renderer.editorial.importer import import_raw
+
+    report = import_raw(raw, into, name_en=name_en, name_zh=name_zh, slug=slug,
+                        publisher=publisher, volume=volume, number=number, month=month,
+                        year=year, published=published, page_size=page_size, script=script,
+                        force=force)
+    _print_report(report, as_json)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
+@_guarded
+def lint(folder: Path, as_json: bool) -> None:
+    """Check an issue's content: damage, missing translations, pairing."""
+    from renderer.editorial.lint import lint_folder
+
+    _print_report(lint_folder(folder), as_json)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--edition", type=click.Choice(["print", "email"]), default=None,
+              help="Which checks to apply; guessed from the file name by default.")
+@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None)
+@click.option("--bleed-mm", type=float, default=3.0, show_default=True)
+@click.option("--ink-limit", type=int, default=300, show_default=True)
+@click.option("--page-multiple", type=int, default=None,
+              help="Require the page count to be a multiple of this (4 for saddle stitch).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
+@_guarded
+def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float,
+          ink_limit: int, page_multiple: int | None, as_json: bool) -> None:
+    """Preflight a PDF as a prepress operator would."""
+    from renderer.verify.preflight import preflight
+
+    edition = edition or ("email" if pdf.stem.endswith("-email") else "print")
+    report = preflight(pdf, edition=edition, page_size=page_size, bleed_mm=bleed_mm,
+                       ink_limit=ink_limit, page_multiple=page_multiple)
+    click.echo(report.to_json() if as_json else report.to_text())
+    if not report.ok:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_verbosity
+@_guarded
+def audit(pdf: Path, as_json: bool) -> None:
+    """Audit the Chinese typography of a PDF (W3C clreq rules)."""
+    from renderer.verify.audit import audit as run_audit
+
+    report = run_audit(pdf)
+    click.echo(report.to_json() if as_json else report.to_text())
+    if not report.ok:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--subscribers", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="CSV with the columns email, name, language (en, zh or both).")
+@click.option("--out", "outbox", type=click.Path(path_type=Path, file_okay=False),
+              help="Write one .eml file per subscriber into this folder.")
+@click.option("--send", "send_now", is_flag=True,
+              help="Send through SMTP (settings from PRESS_SMTP_* environment variables).")
+@click.option("--status", is_flag=True, help="Print the send ledger's summary.")
+@click.option("--rate", type=float, default=None, help="At most this many messages a minute.")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Where the built PDFs are.")
+@_verbosity
+@_guarded
+def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool, status: bool,
+         rate: float | None, dist: Path) -> None:
+    """Mail the email edition to subscribers: as .eml files, or through SMTP."""
+    from renderer.build import output_path
+    from renderer.deliver.ledger import ledger_path_for, ledger_status
+    from renderer.deliver.mail import SmtpSettings, plan_mail, send, write_outbox
+    from renderer.load import load_issue
+
+    if sum((outbox is not None, send_now, status)) != 1:
+        raise PressError("choose exactly one of --out FOLDER, --send and --status.")
+    issue = load_issue(folder)
+    pdf = output_path(issue, dist, "email")
+    ledger = ledger_path_for(pdf.parent)
+    if status:
+        click.echo(ledger_status(ledger, issue.key))
+        return
+    if not pdf.is_file():
+        raise PressError("the email edition has not been built yet.", file=pdf,
+                         fix=f"Run `make-issue build {folder}` first (or pass --dist).")
+    plan = plan_mail(issue, pdf, subscribers)
+    if outbox is not None:
+        click.echo(plan.report())
+        paths = write_outbox(plan, outbox)
+        click.echo(f"wrote {len(paths)} messages to {outbox}")
+        return
+    summary = send(plan, ledger, SmtpSettings.from_env(), rate_per_minute=rate)
+    if summary.failed or summary.deferred:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _print_report(report, as_json: bool) -> None:
+    click.echo(report.to_json() if as_json else report.to_text())
+    if report.needs_human:
+        sys.exit(EXIT_FINDINGS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,101 @@
+"""Compose stage: PreparedIssue -> one HTML document per edition (Jinja2).
+
+The templates and stylesheets live in styles/; this module only chooses them,
+fills in the per-edition values (page size, bleed, theme colours as CMYK or
+RGB) and hands back the HTML text with every URL it may load relative to the
+styles folder, so the typesetter's fetcher can keep to project assets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from renderer.assets import CMYK_PROFILE, STYLES, THEME
+from renderer.model import PreparedIssue
+from renderer.policy import EDITIONS
+from renderer.prepare import page, theme
+from renderer.text import has_han
+
+# Order matters: later sheets refine earlier ones.
+STYLESHEETS = {
+    "print": ("fonts.css", "base.css", "cjk.css", "print.css"),
+    "email": ("fonts.css", "base.css", "cjk.css", "email.css"),
+}
+# The CSS bleed is the manifest's bleed plus room for the crop marks, which
+# WeasyPrint draws in the outer half of the CSS bleed; the typesetter then sets
+# the PDF BleedBox to the manifest's bleed alone.
+MARKS_OFFSET_MM = 6.0
+LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
+
+
+@dataclass(frozen=True)
+class Composed:
+    edition: str
+    html: str
+    base_url: str  # URLs in the HTML resolve against the styles folder
+
+
+def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) -> Composed:
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}")
+    issue = prepared.issue
+    template = _environment(edition).get_template("issue.html.j2")
+    html = template.render(
+        issue=issue, articles=prepared.articles, edition=edition,
+        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm)),
+        month=prepared.month, issue_line=prepared.issue_line,
+        published=issue.published.isoformat() if issue.published else "",
+        padding_pages=padding_pages)
+    return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
+
+
+def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
+    """The edition's whole stylesheet: per-edition values, then the static sheets."""
+    values = _environment(edition).get_template("edition.css.j2").render(
+        edition=edition, page_size=page_size, bleed_mm=bleed_mm,
+        marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.SIDE_MARGIN_MM,
+        zh_body_pt=page.ZH_BODY_PT, zh_column_pt=page.chinese_column_pt(page_size),
+        cmyk_profile=CMYK_PROFILE.relative_to(STYLES).as_posix(),
+        colors=theme_colors(edition))
+    return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
+
+
+@cache
+def theme_colors(edition: str) -> dict[str, str]:
+    spec = yaml.safe_load(THEME.read_text(encoding="utf-8"))["colors"]
+    if edition == "print":
+        return {name: theme.css_cmyk(cmyk) for name, cmyk in spec.items()}
+    return {name: theme.css_rgb(theme.cmyk_to_srgb(cmyk, CMYK_PROFILE))
+            for name, cmyk in spec.items()}
+
+
+@cache
+def _read_style(name: str) -> str:
+    return (STYLES / name).read_text(encoding="utf-8")
+
+
+@cache
+def _environment(edition: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STYLES),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    env.filters["edition_links"] = _links_for(edition)
+    env.filters["lang"] = lambda text: "zh-Hans" if has_han(text) else "en"
+    return env
+
+
+def _links_for(edition: str):
+    """Paragraph HTML (already safe) as the edition needs it: no links on paper."""
+    def keep(fragment: str) -> Markup:
+        return Markup(fragment)
+
+    def unlink(fragment: str) -> Markup:
+        return Markup(LINK.sub(r'<span class="link">\1</span>', fragment))
+    return keep if edition == "email" else unlink

@@ -1,0 +1,92 @@
+"""The one console: what the CLI shows on stderr (progress, summaries, log records).
+
+Library modules log through ``logging`` and never print; the CLI calls ``configure``
+once with the verbosity of ``-v``/``-q``, which routes every record (the press's and
+WeasyPrint's) to this console. ``-q`` keeps warnings and errors only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rich.console import Console
+
+console = Console(stderr=True, highlight=False)
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+
+
+def configure(verbosity: int) -> None:
+    """Route log records to the console: debug with -v, warnings only with -q."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    level = {QUIET: logging.WARNING, NORMAL: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=console, show_time=False, show_path=False,
+                          markup=False, rich_tracebacks=False)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    # Other libraries' info records (pikepdf's start-up line) are noise unless -v.
+    root.setLevel(logging.DEBUG if verbosity >= VERBOSE else logging.WARNING)
+    logging.getLogger("renderer").setLevel(level)
+    console.quiet = verbosity <= QUIET
+
+
+def say(message: str) -> None:
+    """A line of progress or summary (not shown with -q)."""
+    if not getattr(console, "quiet", False):
+        console.print(message)
+
+
+@contextlib.contextmanager
+def build_progress(folder: Path) -> Iterator[Callable[[str], None]]:
+    started = time.perf_counter()
+    with console.status(f"{folder}: starting") as status:
+        def step(message: str) -> None:
+            status.update(f"{folder}: {message}")
+        yield step
+    say(f"{folder}: built in {time.perf_counter() - started:.2f} s")
+
+
+def print_build_result(result) -> None:
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    for edition in result.editions:
+        if edition.up_to_date:
+            say(f"  {edition.edition:5}  {edition.path}  up to date")
+            continue
+        checks = edition.report.checks
+        warned = sum(1 for c in checks if c.status == "warn")
+        say(
+            f"  {edition.edition:5}  {edition.path}  {edition.pages} pages, "
+            f"{edition.size / 1024:.0f} KB, preflight passed ({len(checks)} checks"
+            + (f", {warned} warnings" if warned else "") + ")")
+
+
+def build_many_with_progress(folders: list[Path], out: Path, editions, force: bool) -> bool:
+    """Build many issues across the cores with a progress bar; False if any failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from renderer.build import build_many
+    from renderer.errors import PressError
+
+    failures = 0
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("building issues", total=len(folders))
+
+        def done(folder: Path, outcome) -> None:
+            nonlocal failures
+            if isinstance(outcome, PressError):
+                failures += 1
+                progress.console.print(f"[red]error:[/] {outcome}")
+            else:
+                sizes = ", ".join(f"{e.edition} {'up to date' if e.up_to_date else f'{e.pages} p'}"
+                                  for e in outcome.editions)
+                progress.console.print(f"{folder}: {sizes}")
+            progress.advance(task)
+        build_many(folders, out, editions=editions, force=force, done=done)
+    return failures == 0

@@ -1,0 +1,138 @@
+"""Deliver outputs to disk atomically, one build of an issue at a time.
+
+A file is written to a temporary name in the same folder, flushed to disk and
+renamed over the target (rename is atomic on POSIX), so a build killed at
+any moment leaves either the old complete file or the new complete one,
+never a partial PDF. Temporary names start with '.' and end in '.partial' so
+that nothing mistakes them for outputs; stale ones from a killed build are
+removed by the next. A lock file (fcntl.flock) serializes concurrent builds of
+the same issue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from renderer.errors import PressError
+
+PARTIAL_SUFFIX = ".partial"
+LOCK_NAME = ".build.lock"
+
+
+def ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise PressError("the output folder's name is taken by a file.", file=folder,
+                         fix="Choose another folder with --out.") from None
+    except OSError as exc:
+        raise PressError(f"the output folder cannot be created ({exc.strerror}).", file=folder,
+                         fix="Choose another folder with --out, or fix its permissions.") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PressError("the output folder is not writable.", file=folder,
+                         fix="Choose another folder with --out, or fix its permissions.")
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    with staged(target, data):
+        pass
+
+
+@contextlib.contextmanager
+def staged(target: Path, data: bytes) -> Iterator[Path]:
+    """Write `data` beside `target` under a temporary name and yield that path, for
+    checks on the finished file; rename it over `target` only if the block succeeds.
+
+    Whatever happens (an error, Ctrl-C), the temporary file is gone afterwards; only
+    SIGKILL or a power cut can leave one behind, and `remove_stale_partials` clears it.
+    """
+    ensure_folder(target.parent)
+    temp = _write_temporary(target, data)
+    try:
+        yield temp
+        _replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+def _write_temporary(target: Path, data: bytes) -> Path:
+    """The data on disk (fsync'ed) under a hidden '.<name>.<random>.partial' name."""
+    try:
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                             suffix=PARTIAL_SUFFIX)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp_name, 0o644)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise _cannot_write(target, exc) from None
+        raise
+    return Path(temp_name)
+
+
+def _replace(temp: Path, target: Path) -> None:
+    """Atomic rename (POSIX rename(2)), then fsync the folder so the new name is durable."""
+    try:
+        os.replace(temp, target)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+        folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _cannot_write(target: Path, exc: OSError) -> PressError:
+    return PressError(f"the file cannot be written ({exc.strerror or exc}).", file=target,
+                      fix="Check free space and permissions of the output folder.")
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed build left in `folder`; return their paths.
+
+    Call it while holding `build_lock(folder)`: then no other build is writing there.
+    """
+    removed = []
+    if folder.is_dir():
+        for stale in folder.glob(f".*{PARTIAL_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                removed.append(stale)
+    return removed
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder; a second build waits for the first.
+
+    flock(2) locks belong to the open file, so a build that dies (even by SIGKILL)
+    releases its lock with its last file descriptor; no stale lock ever blocks.
+    """
+    ensure_folder(folder)
+    lock_path = folder / LOCK_NAME
+    try:
+        handle = open(lock_path, "a+b")
+    except OSError as exc:
+        raise PressError(f"the lock file cannot be created ({exc.strerror}).", file=lock_path,
+                         fix="Check the permissions of the output folder.") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # interrupted waits are retried (PEP 475)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,217 @@
+"""Importer: a raw pasted bilingual dump -> an issue folder (docs/formats.md).
+
+    raw text --read_text--> lines --split--> articles --clean (Chinese only)-->
+    --align (Gale-Church + anchors)--> article files + issue.yaml --> findings
+
+The folder is built in a temporary directory next to the target and renamed
+into place only when everything is written, so an error leaves nothing
+half-written under `into`; an existing non-empty folder is replaced only with
+`force=True`. What the text itself cannot settle (a corrupted title, a
+truncated translation) is reported as a finding, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from renderer.diagnostics import Report
+from renderer.editorial import align
+from renderer.editorial.clean import clean_chinese, has_converter_damage
+from renderer.editorial.importer.split import RawArticle, split_articles
+from renderer.editorial.importer.write import render_article, render_manifest, write_folder
+from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
+from renderer.errors import PressError
+from renderer.load.source import read_text
+
+__all__ = ["import_raw", "Report"]
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december"]
+EN_DATE = re.compile(r"\bOn (" + "|".join(m.capitalize() for m in MONTHS)
+                     + r") (\d{1,2})(?:st|nd|rd|th)?\b")
+MAX_RAW_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class ImportedArticle:
+    file: str
+    text: str
+    checked: ArticleText
+
+
+def import_raw(raw: Path, into: Path, *,
+               name_en: str = "Newsletter", name_zh: str = "简讯", slug: str | None = None,
+               publisher: str = "Publisher", volume: int = 1, number: int = 1,
+               month: str | None = None, year: int | None = None,
+               published: dt.date | None = None, page_size: str = "A4",
+               script: str = "hans", force: bool = False) -> Report:
+    """Import `raw` into the issue folder `into`; returns what was repaired and found.
+
+    The month is `month` ("2022-02"); without it, `year` plus the month most
+    English "On February 22nd" datelines name. Raises PressError for input
+    that is not a bilingual dump (empty, binary, not UTF-8, one language only).
+    """
+    raw, into = Path(raw), Path(into)
+    _refuse_binary(raw)
+    text = read_text(raw, limit=MAX_RAW_BYTES, what="raw text file")
+    raw_articles = _split_or_refuse(text, raw)
+    year_month = _issue_month(month, year, raw_articles, raw)
+    if into.exists() and (not into.is_dir() or any(into.iterdir())) and not force:
+        raise PressError("the target folder already exists and is not empty.", file=into,
+                         fix="Choose another folder, or pass --force to replace it.")
+
+    simplify = script == "hans" and any(
+        has_converter_damage(line.text) for a in raw_articles if a.zh
+        for line in ([a.zh.title] if a.zh.title else []) + a.zh.body)
+    repairs: Counter = Counter()
+    cleaned = [_clean_article(a, script, simplify, repairs) for a in raw_articles]
+    model = align.estimate_model(
+        [(en.text, zh.text) for a in cleaned for en, zh in zip(a.en, a.zh)],
+        [p.text for a in cleaned for p in a.en])
+
+    imported: list[ImportedArticle] = []
+    used: set[str] = set()
+    for index, article in enumerate(cleaned, start=1):
+        rows = (align.align_paragraphs([p.text for p in article.en],
+                                       [p.text for p in article.zh], model)
+                if article.en and article.zh else None)
+        if rows is not None and align.is_one_to_one(rows) and len(article.en) == len(article.zh):
+            rows = None
+        article.alignment = rows
+        article.file = f"articles/{index:02d}-{_unique(_slug(article), used)}.md"
+        text_md, checked = render_article(article, _dateline(article, year_month))
+        imported.append(ImportedArticle(file=article.file, text=text_md, checked=checked))
+
+    manifest = render_manifest(
+        name_en=name_en, name_zh=name_zh, slug=slug or _slugify(name_en, limit=40) or "newsletter",
+        publisher=publisher, volume=volume, number=number, month=year_month,
+        published=published, page_size=page_size, articles=[a.file for a in imported])
+    findings = check_issue([a.checked for a in imported], script=script)
+    files = {"issue.yaml": manifest} | {a.file: a.text for a in imported}
+    write_folder(into, files, force=force)
+    return lint_report(findings, folder=into, repairs=repairs, written=list(files))
+
+
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_binary(raw: Path) -> None:
+    """Pasted text has no control characters; name the first one a binary file holds."""
+    try:
+        if not raw.is_file() or raw.stat().st_size > MAX_RAW_BYTES:
+            return  # read_text gives the message for these
+        data = raw.read_bytes()
+    except OSError:
+        return
+    match = CONTROL_BYTES.search(data)
+    if match:
+        offset = match.start()
+        line = data.count(b"\n", 0, offset) + 1
+        raise PressError(
+            f"the raw text file holds the control byte 0x{data[offset]:02x} at byte offset "
+            f"{offset} (line {line}); it looks like a binary "
+            "file, not pasted text.", file=raw,
+            fix="Give the plain-text dump (UTF-8), one paragraph per line.")
+
+
+def _split_or_refuse(text: str, raw: Path) -> list[RawArticle]:
+    if not text.strip():
+        raise PressError("the raw text file is empty.", file=raw,
+                         fix="Paste the English and Chinese articles into it, one paragraph "
+                             "per line.")
+    articles = split_articles(text)
+    languages = {block.language for a in articles for block in (a.en, a.zh) if block}
+    for language, name in (("zh", "Chinese"), ("en", "English")):
+        if language not in languages:
+            other = "English" if language == "zh" else "Chinese"
+            raise PressError(
+                f"the raw text file has no {name} lines (it is {other} only), so it is not a "
+                "bilingual dump.", file=raw,
+                fix=f"Paste each article's {name} title and paragraphs after its {other} "
+                    "ones.")
+    return articles
+
+
+def _issue_month(month: str | None, year: int | None, articles: list[RawArticle],
+                 raw: Path) -> tuple[int, int]:
+    if month:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+        if not match or not 1 <= int(match[2]) <= 12:
+            raise PressError(f"the month must look like 2022-02, not {month!r}.",
+                             field="month", fix="Pass --month YYYY-MM.")
+        return int(match[1]), int(match[2])
+    named = Counter(MONTHS.index(m[1].lower()) + 1 for a in articles if a.en
+                    for line in a.en.body for m in EN_DATE.finditer(line.text))
+    if year is None or not named:
+        reason = ("no --year was given" if named
+                  else "the English has no 'On February 22nd'-style dateline")
+        raise PressError(f"cannot tell which month the issue is for: {reason}.", file=raw,
+                         field="month",
+                         fix="Pass --month YYYY-MM (or --year YYYY to take the month from "
+                             "the datelines).")
+    return year, named.most_common(1)[0][0]
+
+
+def _clean_article(raw_article: RawArticle, script: str, simplify: bool,
+                   repairs: Counter) -> ArticleText:
+    def chinese(line) -> TextLine:
+        result = clean_chinese(line.text, script=script, simplify=simplify)
+        repairs.update(result.repairs)
+        return TextLine(result.text, source_line=line.number)
+
+    def english(line) -> TextLine:
+        return TextLine(line.text.rstrip(), source_line=line.number)
+
+    en, zh = raw_article.en, raw_article.zh
+    return ArticleText(
+        file="",
+        title_en=english(en.title) if en and en.title else None,
+        title_zh=chinese(zh.title) if zh and zh.title else None,
+        en=[english(line) for line in en.body] if en else [],
+        zh=[chinese(line) for line in zh.body] if zh else [])
+
+
+def _dateline(article: ArticleText, year_month: tuple[int, int]) -> dt.date | None:
+    """"On February 22nd" in the first English paragraph, in the issue's year."""
+    if not article.en:
+        return None
+    match = EN_DATE.search(article.en[0].text)
+    if not match:
+        return None
+    year, month = year_month
+    found = MONTHS.index(match[1].lower()) + 1
+    try:
+        return dt.date(year - (found > month), found, int(match[2]))
+    except ValueError:
+        return None
+
+
+STOP_WORDS = {"a", "an", "the", "of", "in", "at", "for", "to", "and", "on", "with", "by",
+              "between", "be", "from", "into"}
+
+
+def _slugify(text: str, *, limit: int = 48) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP_WORDS]
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug
+
+
+def _slug(article: ArticleText) -> str:
+    return _slugify(article.title_en.text if article.title_en else "", limit=40) or "article"
+
+
+def _unique(slug: str, used: set[str]) -> str:
+    candidate, n = slug, 2
+    while candidate in used:
+        candidate, n = f"{slug}-{n}", n + 1
+    used.add(candidate)
+    return candidate

@@ -1,0 +1,129 @@
+"""Split a raw bilingual dump into articles.
+
+The dump is a run of articles, each an English title line, English paragraph
+lines, a Chinese title line and Chinese paragraph lines (one paragraph per
+line). Nothing marks the boundaries, so they are read from the text itself:
+
+* the language of a line is its script: the share of Han characters among Han
+  characters and Latin words (a Han character carries about as much as an
+  English word), measured with pinyin annotations like ``國(guó)`` removed;
+* a title is a short line without a final full stop that is followed by body
+  lines of the same language.
+
+Blank lines, CRLF, a BOM and trailing spaces are tolerated (the text has
+already been decoded by `renderer.load.source.read_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from renderer.editorial.clean import PINYIN_ANNOTATIONS
+from renderer.text import HAN
+
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+FINAL_STOP = (".", "。", "．", "!", "！", "…")
+MAX_TITLE = {"en": 200, "zh": 60}  # characters
+MIN_CHINESE_SHARE = 0.5
+
+
+@dataclass
+class Line:
+    text: str
+    number: int  # 1-based line in the raw file
+    language: str  # "en" or "zh"
+
+
+@dataclass
+class Block:
+    """A title and its body lines, in one language."""
+
+    language: str
+    title: Line | None
+    body: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class RawArticle:
+    en: Block | None
+    zh: Block | None
+
+    @property
+    def first_line(self) -> int:
+        block = self.en or self.zh
+        assert block is not None
+        return (block.title or block.body[0]).number
+
+
+def language_of(text: str) -> str:
+    bare = PINYIN_ANNOTATIONS.sub("", text)
+    han = len(HAN.findall(bare))
+    latin = len(LATIN_WORD.findall(bare))
+    if han + latin == 0:
+        return "none"
+    return "zh" if han / (han + latin) >= MIN_CHINESE_SHARE else "en"
+
+
+def is_title_shaped(line: Line) -> bool:
+    text = PINYIN_ANNOTATIONS.sub("", line.text).rstrip()
+    return len(text) <= MAX_TITLE[line.language] and not text.endswith(FINAL_STOP)
+
+
+def read_lines(text: str) -> list[Line]:
+    """Non-blank lines with their language; lines with no letters stay with the text around."""
+    lines: list[Line] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        language = language_of(stripped)
+        if language == "none":
+            language = lines[-1].language if lines else "en"
+        lines.append(Line(text=stripped, number=number, language=language))
+    return lines
+
+
+def split_blocks(lines: list[Line]) -> list[Block]:
+    """Runs of one language, cut again wherever a title-shaped line starts a body."""
+    blocks: list[Block] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else None
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        starts_article = (
+            is_title_shaped(line) and following is not None
+            and following.language == line.language and not is_title_shaped(following))
+        if previous is None or previous.language != line.language:
+            title = line if starts_article else None
+            blocks.append(Block(language=line.language, title=title,
+                                body=[] if title else [line]))
+        elif starts_article:
+            blocks.append(Block(language=line.language, title=line))
+        else:
+            blocks[-1].body.append(line)
+    # A language run of one short line and nothing else is a title without a body.
+    for block in blocks:
+        if block.title is None and len(block.body) == 1 and is_title_shaped(block.body[0]):
+            block.title, block.body = block.body[0], []
+    return blocks
+
+
+def pair_blocks(blocks: list[Block]) -> list[RawArticle]:
+    """English block + the Chinese block right after it = one article."""
+    articles: list[RawArticle] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if block.language == "en" and following is not None and following.language == "zh":
+            articles.append(RawArticle(en=block, zh=following))
+            index += 2
+        else:
+            articles.append(RawArticle(en=block if block.language == "en" else None,
+                                       zh=block if block.language == "zh" else None))
+            index += 1
+    return articles
+
+
+def split_articles(text: str) -> list[RawArticle]:
+    return pair_blocks(split_blocks(read_lines(text)))

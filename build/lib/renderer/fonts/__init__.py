@@ -1,0 +1,1 @@
+"""Package data: the bundled fonts and their licences (renderer.assets)."""

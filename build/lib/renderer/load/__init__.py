@@ -1,0 +1,130 @@
+"""Load stage: an issue folder (issue.yaml + article files) -> model.Issue.
+
+Nothing past this stage reads the editor's files except figures, which are
+already resolved to paths inside the issue folder here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from renderer.errors import PressError
+from renderer.load import schema
+from renderer.load.article import load_article
+from renderer.load.schema import Fields
+from renderer.load.source import parse_yaml, read_text
+from renderer.model import EmailSettings, Issue, PrintSettings
+
+MANIFEST = "issue.yaml"
+MAX_MANIFEST_BYTES = 200_000
+MAX_BLEED_MM = 10.0
+
+
+def load_issue(folder: Path) -> Issue:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PressError("is not an issue folder (it does not exist or is not a folder).",
+                         file=folder, fix=f"Give the folder that holds {MANIFEST}.")
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        raise PressError(f"has no {MANIFEST}.", file=folder,
+                         fix="Create one (see docs/formats.md) or import raw text with "
+                             "`make-issue import`.")
+    doc = parse_yaml(read_text(manifest, limit=MAX_MANIFEST_BYTES, what="manifest"), manifest)
+    if doc.data is None:
+        raise PressError("the manifest is empty.", file=manifest,
+                         fix="See docs/formats.md for the fields it needs.")
+    f = Fields(doc)
+    name = f.take("newsletter", schema.bilingual, required=True)
+    slug = f.take("slug", schema.slug, required=True)
+    publisher = f.take("publisher", schema.text, required=True)
+    volume = f.take("volume", schema.positive_int, required=True)
+    number = f.take("number", schema.positive_int, required=True)
+    year, month = f.take("month", schema.month, required=True, default=(None, None))
+    page_size = f.take("page_size", schema.one_of("A4", "Letter"), default="A4")
+    published = f.take("published", schema.date)
+    colophon = f.take("colophon", schema.text_list, default=())
+    print_settings = f.take("print", _print_settings, default=PrintSettings())
+    email = f.take("email", _email_settings, default=EmailSettings())
+    article_paths = f.take("articles", _article_paths(folder), required=True)
+    f.finish()
+    doc.raise_collected()
+
+    articles = tuple(load_article(path, folder) for path in article_paths)
+    _check_unique_slugs(articles, doc)
+    return Issue(
+        folder=folder, manifest=manifest, name=name, slug=slug, publisher=publisher,
+        volume=volume, number=number, year=year, month=month, page_size=page_size,
+        articles=articles, colophon=colophon,
+        published=_publication_time(published, year, month),
+        email=email, print=print_settings)
+
+
+def _article_paths(folder: Path):
+    article_file = schema.relative_file(folder)
+
+    def kind(f: Fields, value, path) -> tuple[Path, ...]:
+        if not isinstance(value, list) or not value:
+            raise f.error("must list the article files, one '- articles/....md' line each",
+                          path)
+        paths: list[Path] = []
+        for i, item in enumerate(value):
+            resolved = article_file(f, item, path + (i,))
+            if resolved in paths:
+                raise f.error(f"lists {item} twice", path + (i,),
+                              fix="Remove the repeated line.")
+            paths.append(resolved)
+        return tuple(paths)
+    return kind
+
+
+def _check_unique_slugs(articles, doc) -> None:
+    """An article's file name (without .md) is its id in the PDF (contents links, bookmarks)."""
+    seen: dict[str, Path] = {}
+    for article in articles:
+        if article.slug in seen:
+            raise PressError(
+                f"two articles have the file name {article.path.name} "
+                f"({seen[article.slug]} and {article.path}); the name identifies the article "
+                "in the PDF.", file=doc.file, line=doc.line(("articles",)), field="articles",
+                fix="Rename one of them.")
+        seen[article.slug] = article.path
+
+
+def _print_settings(f: Fields, value, path) -> PrintSettings:
+    sub = f.sub(value, path)
+    settings = PrintSettings(
+        binding=sub.take("binding", schema.one_of("none", "saddle-stitch"), default="none"),
+        bleed_mm=sub.take("bleed_mm", schema.number, default=3.0),
+        ink_limit=sub.take("ink_limit", schema.positive_int, default=300))
+    sub.finish()
+    if not 200 <= settings.ink_limit <= 400:
+        raise f.error(f"must be between 200 and 400 percent, not {settings.ink_limit}",
+                      path + ("ink_limit",))
+    if settings.bleed_mm > MAX_BLEED_MM:
+        raise f.error(f"must be at most {MAX_BLEED_MM:g} mm (print shops ask for 3 to 5), "
+                      f"not {settings.bleed_mm:g}", path + ("bleed_mm",))
+    return settings
+
+
+def _email_settings(f: Fields, value, path) -> EmailSettings:
+    sub = f.sub(value, path)
+    settings = EmailSettings(
+        size_budget=sub.take("size_budget", schema.byte_size, default=5_000_000),
+        sender=sub.take("from", schema.text),
+        reply_to=sub.take("reply_to", schema.text),
+        unsubscribe_mailto=sub.take("unsubscribe_mailto", schema.text),
+        unsubscribe_url=sub.take("unsubscribe_url", schema.text))
+    sub.finish()
+    return settings
+
+
+def _publication_time(published: dt.date | None, year: int, month: int) -> dt.datetime:
+    """The date written into the PDFs: fixed, so that two builds are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if published is None and epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    day = published or dt.date(year, month, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

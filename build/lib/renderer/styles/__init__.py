@@ -1,0 +1,1 @@
+"""Package data: the templates, stylesheets, theme and CMYK profile (renderer.assets)."""

@@ -1,0 +1,128 @@
+"""Typeset stage: composed HTML -> PDF bytes, with WeasyPrint 70.
+
+The print edition is PDF/X-4 with the press's CMYK output intent; the email edition is
+tagged PDF/UA-1. Every URL goes through the sandbox fetcher (``fetcher``); WeasyPrint is
+reached only through its one seam (``weasyprint70``), imported lazily so that commands
+which do not typeset (lint, check, a no-op build) do not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from renderer.compose import Composed
+from renderer.errors import PressError
+from renderer.model import Issue
+from renderer.typeset import fetcher, finish
+from renderer.typeset.weasyprint70 import libraries
+
+PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
+
+
+@dataclass(frozen=True)
+class Typeset:
+    edition: str
+    pdf: bytes
+    pages: int
+    warnings: tuple[str, ...] = ()  # what WeasyPrint warned about (a misspelt CSS property)
+
+
+def typeset(composed: Composed, issue: Issue) -> Typeset:
+    from renderer.typeset.weasyprint70 import fonts, load
+
+    weasyprint = load()
+    from weasyprint.text.fonts import FontConfiguration
+
+    sandbox = fetcher.sandbox_fetcher_class()()
+    options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
+               "uncompressed_pdf": False}
+    with _collect_weasyprint_messages() as (errors, warnings):
+        try:
+            document = weasyprint.HTML(
+                string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,
+            ).render(font_config=FontConfiguration(), color_profiles={}, **options)
+            pdf = document.write_pdf(finisher=fonts.finisher, **options)
+        except weasyprint.urls.FatalURLFetchingError:
+            raise fetcher.refusal(sandbox.refused[0], issue) from None
+    if sandbox.refused:
+        raise fetcher.refusal(sandbox.refused[0], issue)
+    if errors:
+        raise PressError("WeasyPrint reported errors while typesetting the "
+                         f"{composed.edition} edition: " + "; ".join(errors[:5]),
+                         file=issue.manifest,
+                         fix="This is a problem in the templates or styles/ (or a bug).")
+    pdf = finish.finish(pdf, composed.edition, bleed_mm=issue.print.bleed_mm,
+                        document_id=document_id(composed.edition, issue))
+    return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages),
+                   warnings=tuple(f"WeasyPrint ({composed.edition} edition): {message}"
+                                  for message in dict.fromkeys(warnings)))
+
+
+def document_id(edition: str, issue: Issue) -> str:
+    """32 hex digits, fixed per issue and edition: with the manifest's fixed dates this
+    makes builds reproducible."""
+    return hashlib.sha256(f"{issue.slug}/{issue.key}/{edition}".encode()).hexdigest()[:32]
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kept = self.errors if record.levelno >= logging.ERROR else self.warnings
+        kept.append(record.getMessage())
+
+
+class _collect_weasyprint_messages:
+    """WeasyPrint logs (rather than raises) problems such as an unloadable font (an
+    error: the build stops) or an unknown CSS property (a warning: the build shows it,
+    and fails with --strict). Its logger has only a NullHandler, so without this they
+    would vanish."""
+
+    def __enter__(self) -> tuple[list[str], list[str]]:
+        self.handler = _Collector()
+        self.logger = logging.getLogger("weasyprint")
+        self.logger.addHandler(self.handler)
+        return self.handler.errors, self.handler.warnings
+
+    def __exit__(self, *exc) -> None:
+        self.logger.removeHandler(self.handler)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and install the press's extensions ahead of time."""
+    from renderer.typeset.weasyprint70 import load
+
+    _exit_with_parent()
+    load()
+
+
+def _exit_with_parent() -> None:
+    """A typesetting worker dies with the build that forked it (Linux PR_SET_PDEATHSIG),
+    so that a build killed with SIGKILL leaves no workers behind."""
+    import ctypes
+    import multiprocessing
+    import signal
+
+    if multiprocessing.parent_process() is None:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker ends when its pipe to the parent closes
+
+
+def library_warnings() -> list[str]:
+    """What the build should say about the machine's libraries: one warning, with the
+    command that fixes it, when HarfBuzz's subsetter is missing. (The other libraries
+    are required: WeasyPrint fails without them, and the message names them.)"""
+    if libraries.harfbuzz_subset_missing():
+        return ["libharfbuzz-subset0 is not installed, so fonts are subset the slow way "
+                "(about 12 s more a build). Install it: sudo apt-get install "
+                "libharfbuzz-subset0 (or run scripts/setup.sh)."]
+    return []

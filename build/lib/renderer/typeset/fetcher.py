@@ -1,0 +1,60 @@
+"""The sandbox every URL of a composed document goes through (WeasyPrint's ``url_fetcher``).
+
+Only data: URLs and files inside the project's styles/ and fonts/ folders (after
+symlinks) are served; anything else, file:, http(s):, a path that climbs out, stops
+the build with the URL named. Content never reaches the network or the machine's other
+files. Built on WeasyPrint's public ``URLFetcher`` (68+), created on first use so that
+importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from renderer.assets import FONTS, STYLES
+from renderer.errors import PressError
+from renderer.model import Issue
+
+ALLOWED_ROOTS = (STYLES.resolve(), FONTS.resolve())
+
+
+@lru_cache(maxsize=1)
+def sandbox_fetcher_class():
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):
+        """WeasyPrint URL fetcher serving only data: URLs and project assets."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False,
+                             fail_on_errors=True)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file" and parts.netloc in {"", "localhost"}:
+                try:
+                    path = Path(unquote(parts.path)).resolve()
+                    if path.is_file() and any(path.is_relative_to(r) for r in ALLOWED_ROOTS):
+                        return URLFetcherResponse(url, body=path.read_bytes())
+                except (OSError, ValueError, RuntimeError):
+                    pass  # a NUL byte, an over-long name, a link loop: refused below
+            self.refused.append(url)
+            raise FatalURLFetchingError(f"refused to load {url}")
+
+    return SandboxFetcher
+
+
+def refusal(url: str, issue: Issue) -> PressError:
+    """The error for a refused URL, naming the article that asked for it."""
+    source = next((a.path for a in issue.articles
+                   if url in a.path.read_text(encoding="utf-8", errors="replace")),
+                  issue.manifest)
+    return PressError(
+        f"the document asked for {url}, which is outside the issue's folder and the "
+        "project's assets; content may not load other files or anything from the network.",
+        file=source, fix="Remove the reference, or copy the file into the issue folder.")

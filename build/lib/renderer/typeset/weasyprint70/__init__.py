@@ -1,0 +1,76 @@
+"""The one seam to WeasyPrint 70 and pydyf 0.13 internals: version check, then patches.
+
+Everything the press needs from WeasyPrint that its public API gives is used through
+that API (``url_fetcher``, ``finisher``, ``pdf_identifier``, ``pdf_variant``); what it
+does not give is patched here, and only here, by ``install()``, after ``check_versions()``
+has refused any other WeasyPrint or pydyf. Each patch wraps the original and keeps it
+(``uninstall()`` restores them all; tests compare both behaviours).
+
+| patch | module | what it changes | why |
+|---|---|---|---|
+| ``layout.inline.count_expandable_spaces`` | ``cjk`` | counts the gaps between full-width characters as stretchable | clreq 3.8 inter-character justification (70 stretches only spaces) |
+| ``text.line_break.Layout.set_text`` | ``cjk`` | Pango letter spacing for justification and the 1/4 em Han/Latin space, ``halt`` on adjacent marks | clreq 3.8, 3.2.2, 3.1.6.2 |
+| ``pdf.stream.Stream.show_text`` | ``tc`` | writes justification as character spacing (``Tc``), drops zero shifts | clean text extraction (PDFium reads big TJ shifts as spaces) |
+| ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang`` | PDF/UA-1 7.2: a screen reader switches voice per language |
+| ``ctypes.util.find_library`` (during ``import weasyprint`` only) | ``libraries`` | no ``ldconfig``/``gcc`` lookups of other platforms' library names | 0.14 s and 200 processes per start |
+
+Public hooks, not patches: ``fonts.compact_embedded_fonts`` runs as the ``finisher`` of
+``write_pdf``; the file identifier is left to the finishing pass with pikepdf
+(``pdf_identifier=False``), which also spares pydyf's second compression of every stream.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import metadata
+
+PINNED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
+
+
+class UnsupportedWeasyPrint(RuntimeError):
+    """Another WeasyPrint or pydyf than the one these patches were written for."""
+
+
+def check_versions() -> None:
+    """Refuse any WeasyPrint or pydyf but the pinned ones, naming what to do."""
+    for package, pinned in PINNED.items():
+        try:
+            installed = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            installed = "none"
+        if installed != pinned:
+            raise UnsupportedWeasyPrint(
+                f"the press extends {package} {pinned} internals (renderer/typeset/"
+                f"weasyprint70/) but {package} {installed} is installed. Install "
+                f"{package}=={pinned} (scripts/setup.sh does), or port each patch listed "
+                "in renderer/typeset/weasyprint70/__init__.py to that version.")
+
+
+@lru_cache(maxsize=1)
+def load():
+    """``import weasyprint``, checked and extended; the module. Safe to call again."""
+    from renderer.typeset.weasyprint70 import libraries
+
+    check_versions()
+    with libraries.by_soname():
+        import weasyprint
+    install()
+    return weasyprint
+
+
+def _patch_modules():
+    from renderer.typeset.weasyprint70 import cjk, tags, tc
+
+    return (cjk, tc, tags)
+
+
+def install() -> None:
+    """Install every patch of the table above; each module installs itself once."""
+    for module in _patch_modules():
+        module.install()
+
+
+def uninstall() -> None:
+    """Put WeasyPrint's own functions back (tests compare both behaviours)."""
+    for module in _patch_modules():
+        module.uninstall()
