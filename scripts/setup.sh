@@ -40,8 +40,16 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: preparing .venv (Python packages pinned in pyproject.toml)" >&2
   [ -x .venv/bin/python ] || "$python" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  # Quiet: setuptools' notices about editable installs are warnings for package
+  # authors, not for the person setting up; a failure still prints pip's error.
+  export PYTHONWARNINGS=ignore
+  pip_install() {
+    .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2>&1 \
+      | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+    return "${PIPESTATUS[0]}"
+  }
+  pip_install --upgrade pip
+  pip_install -e ".[test]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -6,6 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: a quick budget in CI, a fuller one by default here, and a deep one on
+# request (`./dev test --hypothesis-profile deep`).
+settings.register_profile("ci", max_examples=60)
+settings.register_profile("dev", max_examples=200)
+settings.register_profile("deep", max_examples=1500)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "2022-02"

@@ -23,8 +23,8 @@ from renderer.model import Issue
 from tests.tiny_issue import MANIFEST, write_tiny_issue
 
 ARTICLE = "articles/01-one.md"
-PROPERTY = settings(max_examples=500, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# The number of examples comes from the Hypothesis profile (tests/conftest.py).
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 MANIFEST_KEYS = ["newsletter", "slug", "publisher", "volume", "number", "month", "page_size",
                  "published", "colophon", "print", "email", "articles", "en", "zh",
