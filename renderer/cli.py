@@ -116,6 +116,27 @@ def watch(folder: Path, out: Path) -> None:
     watch_folder(folder, out, report=console.print)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default is this machine only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--edition", type=click.Choice(EDITIONS), default="email", show_default=True,
+              help="The edition rebuilt and shown first.")
+@_verbosity
+@_guarded
+def serve(folder: Path, out: Path, host: str, port: int, edition: str) -> None:
+    """Preview an issue in the browser, rebuilt on every save."""
+    from renderer.console import say
+    from renderer.load import load_issue
+    from renderer.workbench.serve import serve as run_server
+
+    load_issue(folder)  # a folder that is no issue is an error before the server starts
+    run_server(folder, out, host=host, port=port, first=edition, report=say)
+
+
 @main.command("import")
 @click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,

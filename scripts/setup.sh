@@ -10,11 +10,12 @@ cd "$(dirname "$0")/.."
 # instead of 12 s; python3-venv because Debian's Python ships without ensurepip.
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
                  libfontconfig1 python3-venv)
-# `setup.sh --test`: also poppler-utils and qpdf, readers of the PDFs independent of
+# `setup.sh --test`: also chromium (Debian's, driven by Playwright: no browser download)
+# for the browser tests, poppler-utils and qpdf, readers of the PDFs independent of
 # the press, and the upstream fonts that the font tests subset again (to prove
 # scripts/build_fonts.py reproduces fonts/ byte for byte).
 if [ "${1:-}" = "--test" ]; then
-  DEBIAN_PACKAGES+=(poppler-utils qpdf fonts-noto-cjk fonts-noto-core)
+  DEBIAN_PACKAGES+=(poppler-utils qpdf fonts-noto-cjk fonts-noto-core chromium)
 fi
 
 missing=()

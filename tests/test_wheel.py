@@ -47,10 +47,14 @@ def test_the_wheel_carries_styles_and_fonts(installed):
     [wheel] = installed.parent.glob("bilingual_press-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for asset in ("renderer/styles/issue.html.j2", "renderer/styles/mail/body.html.j2",
-                  "renderer/styles/profiles/FOGRA39L-coated.icc",
+                  "renderer/styles/profiles/FOGRA39L-coated.icc", "renderer/styles/serve/index.html",
                   "renderer/fonts/PressSerifSC-Regular.otf", "renderer/fonts/OFL-NotoCJK.txt"):
         assert asset in names
     assert not any(name.startswith(("tests/", "issues/")) for name in names)
+    # every package of the checkout is in the wheel (pyproject's list is explicit)
+    packages = {p.parent.relative_to(ROOT).as_posix()
+                for p in (ROOT / "renderer").rglob("__init__.py")}
+    assert {p for p in packages if f"{p}/__init__.py" not in names} == set()
 
 
 def test_installed_make_issue_builds_the_sample_from_elsewhere(installed, tmp_path):

@@ -15,6 +15,7 @@ import click
 
 from renderer import __version__
 from renderer.errors import PressError
+from renderer.policy import EDITIONS, PAGE_SIZES_MM
 
 EXIT_FINDINGS = 1
 
@@ -79,14 +80,14 @@ def main(debug: bool) -> None:
                 type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Output root; PDFs go to OUT/<yyyy-mm>/.")
-@click.option("--edition", type=click.Choice(["print", "email"]), multiple=True,
+@click.option("--edition", type=click.Choice(EDITIONS), multiple=True,
               help="Build only this edition (repeatable). Default: both.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
 @_verbosity
 @_guarded
 def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
-    from renderer.build import EDITIONS, build_issue
+    from renderer.build import build_issue
     from renderer.console import build_progress, print_build_result
 
     if len(folders) > 1:
@@ -115,6 +116,27 @@ def watch(folder: Path, out: Path) -> None:
     watch_folder(folder, out, report=console.print)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default is this machine only.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--edition", type=click.Choice(EDITIONS), default="email", show_default=True,
+              help="The edition rebuilt and shown first.")
+@_verbosity
+@_guarded
+def serve(folder: Path, out: Path, host: str, port: int, edition: str) -> None:
+    """Preview an issue in the browser, rebuilt on every save."""
+    from renderer.console import say
+    from renderer.load import load_issue
+    from renderer.workbench.serve import serve as run_server
+
+    load_issue(folder)  # a folder that is no issue is an error before the server starts
+    run_server(folder, out, host=host, port=port, first=edition, report=say)
+
+
 @main.command("import")
 @click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,
@@ -128,7 +150,7 @@ def watch(folder: Path, out: Path) -> None:
 @click.option("--month", default=None, help="YYYY-MM; default: --year and the datelines' month.")
 @click.option("--year", type=int, default=None, help="Year of the datelines (\"On February 22nd\").")
 @click.option("--published", default=None, help="YYYY-MM-DD written into the PDFs.")
-@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True)
+@click.option("--page-size", type=click.Choice(list(PAGE_SIZES_MM)), default="A4", show_default=True)
 @click.option("--script", type=click.Choice(["hans", "hant"]), default="hans", show_default=True,
               help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
 @click.option("--force", is_flag=True, help="Replace an existing issue folder.")
@@ -163,9 +185,9 @@ def lint(folder: Path, as_json: bool) -> None:
 
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--edition", type=click.Choice(["print", "email"]), default=None,
+@click.option("--edition", type=click.Choice(EDITIONS), default=None,
               help="Which checks to apply; guessed from the file name by default.")
-@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None)
+@click.option("--page-size", type=click.Choice(list(PAGE_SIZES_MM)), default=None)
 @click.option("--bleed-mm", type=float, default=3.0, show_default=True)
 @click.option("--ink-limit", type=int, default=300, show_default=True)
 @click.option("--page-multiple", type=int, default=None,

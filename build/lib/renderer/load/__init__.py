@@ -1,7 +1,8 @@
 """Load stage: an issue folder (issue.yaml + article files) -> model.Issue.
 
-Nothing past this stage reads the editor's files except figures, which are
-already resolved to paths inside the issue folder here.
+Every path is resolved and checked to stay inside the issue folder here. Later stages
+read only what the model names: the figures (prepare) and, to name the article in an
+error, the article files again (the typesetter's refusal of a URL).
 """
 
 from __future__ import annotations

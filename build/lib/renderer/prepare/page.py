@@ -7,7 +7,8 @@ never disagree. Top and bottom margins are the stylesheet's alone (styles/base.c
 
 from __future__ import annotations
 
-PAGE_WIDTH_MM = {"A4": 210.0, "Letter": 215.9}
+from renderer.policy import PAGE_SIZES_MM, POINTS_PER_MM
+
 SIDE_MARGIN_MM = 17.0
 COLUMN_GAP_MM = 4.0  # padding on the Chinese side of the rule between the columns
 COLUMN_RULE_PT = 0.5  # that rule (base.css, td.zh border-left), half of it inside the cell
@@ -17,7 +18,7 @@ ZH_SHARE = 0.4  # of the text width, about: Chinese is denser than English
 
 def text_width_mm(page_size: str) -> float:
     """Between the side margins: what a figure spans."""
-    return PAGE_WIDTH_MM[page_size] - 2 * SIDE_MARGIN_MM
+    return PAGE_SIZES_MM[page_size][0] - 2 * SIDE_MARGIN_MM
 
 
 def chinese_column_pt(page_size: str) -> float:
@@ -28,7 +29,7 @@ def chinese_column_pt(page_size: str) -> float:
     justification only ever spreads what punctuation, Latin words and the line
     breaking rules leave over, and a pure Han line is not opened up at all.
     """
-    text_width_pt = text_width_mm(page_size) * 72 / 25.4
-    gap_pt = COLUMN_GAP_MM * 72 / 25.4 + COLUMN_RULE_PT
+    text_width_pt = text_width_mm(page_size) * POINTS_PER_MM
+    gap_pt = COLUMN_GAP_MM * POINTS_PER_MM + COLUMN_RULE_PT
     characters = round((ZH_SHARE * text_width_pt - gap_pt) / ZH_BODY_PT)
     return characters * ZH_BODY_PT + gap_pt
