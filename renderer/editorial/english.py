@@ -35,6 +35,7 @@ GLUED = [
     (re.compile(r"\b\d+(?:st|nd|rd|th)[A-Z][a-z]+"), "a space after the ordinal"),
     (re.compile(r"\b[A-Za-z]+[“\"‘][A-Za-z]+"), "a space before the quotation mark"),
     (re.compile(r"\b[A-Za-z]+[”][A-Za-z]+"), "a space after the quotation mark"),
+    (re.compile(r"\b[A-Za-z]+['’]s[A-Za-z]{2,}"), "a space after the 's"),
 ]
 CAMEL = re.compile(r"\b([a-z]{2,})([A-Z][a-z]{2,})\b")
 MIN_PART = 2_000      # both halves of a glued word are common words
@@ -95,7 +96,8 @@ def ligature_joins(text: str) -> list[tuple[int, int, str]]:
                     joins.append((first.start(), last.end(), joined))
                     break
         elif low.endswith("f") and nxt and nxt.group().islower() and not (
-                words.is_word(low, 200) and words.is_word(nxt.group(), 200)):
+                words.is_word(low, 200) and words.is_word(nxt.group(), 200)
+                and len(nxt.group()) > 2):
             for letter in ("", "i", "l"):
                 joined = token.group() + letter + nxt.group()
                 if words.is_word(joined, 50) and not _taken(joins, token.start()):
@@ -132,6 +134,15 @@ def suggestion(word: str, minimum: int) -> str | None:
     if best is None or words.count(best) < minimum or best == lower:
         return None
     return _case_like(word, best)
+
+
+def _transposition(lower: str) -> str | None:
+    """Two neighbouring letters swapped into a listed word (rarely a name's spelling)."""
+    for i in range(len(lower) - 1):
+        candidate = lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:]
+        if candidate != lower and words.is_word(candidate, 1000):
+            return candidate
+    return None
 
 
 def proper_nouns(paragraphs: list[str], chinese: list[str] = ()) -> frozenset[str]:
@@ -176,7 +187,7 @@ def find_damage(text: str, known: frozenset[str] = frozenset()) -> list[Damage]:
         if lower.startswith("l") and words.is_word("i" + lower[1:], 50):
             add("l-for-I", match.span(), "I" + word[1:])
             continue
-        if word[:1].islower():
+        if word[:1].islower() or not _syllable_count(lower):
             split = _glued_split(lower)
             if split:
                 add("glued", match.span(), split)
@@ -186,6 +197,9 @@ def find_damage(text: str, known: frozenset[str] = frozenset()) -> list[Damage]:
         if len(word) < 5:
             continue  # short rare words and names: too many words are one edit away
         fix = suggestion(word, MIN_SUGGESTION if word[:1].isupper() else 200)
+        if fix is None and word[:1].isupper():
+            swapped = _transposition(lower)
+            fix = _case_like(word, swapped) if swapped else None
         if fix and word[:1].isupper() and len(fix) < len(word):
             continue  # "Sato" is a name, not "Sat" with a letter too many
         if fix:
@@ -196,7 +210,8 @@ def find_damage(text: str, known: frozenset[str] = frozenset()) -> list[Damage]:
 FUNCTION_WORDS = frozenset(
     "a an the of in on at to for with by from and or but as into onto between among about "
     "over under after before during its their this that these those which who is are was "
-    "were be been has have had will would can".split())
+    "were be been has have had will would can they we he she it you our his her them us "
+    "not also more most very".split())
 
 
 # British spellings the (American) list lacks: honour, organised, defence, centre, programme.

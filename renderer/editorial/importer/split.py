@@ -73,7 +73,8 @@ def language_of(text: str) -> str:
 
 def is_title_shaped(line: Line) -> bool:
     text = PINYIN_ANNOTATIONS.sub("", line.text).rstrip()
-    return len(text) <= MAX_TITLE[line.language] and not text.endswith(FINAL_STOP)
+    sentence = text.rstrip("”’\"')）」』")  # 。” ends a sentence too
+    return len(text) <= MAX_TITLE[line.language] and not sentence.endswith(FINAL_STOP + ("?", "？"))
 
 
 def read_lines(text: str) -> list[Line]:
