@@ -47,7 +47,8 @@ PINYIN_LEFT = re.compile(rf"\([a-zü{TONE_MARKED}]*[{TONE_MARKED}][a-zü{TONE_MA
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
     into = tmp_path_factory.mktemp("issues") / "2022-02"
-    report = import_raw(SEED, into, month="2022-02")
+    report = import_raw(SEED, into, month="2022-02", name_en="Chongqing Foreign Affairs",
+                        name_zh="重庆外事", publisher="Foreign Affairs Office")
     return into, report, load_issue(into)
 
 
