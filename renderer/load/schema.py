@@ -106,7 +106,10 @@ MAX_SHOWN = 60  # characters of a wrong value quoted back in a message
 
 def shown(value: Any) -> str:
     """A wrong value as the message quotes it: repr, cut short if long."""
-    text_ = repr(value)
+    try:
+        text_ = repr(value)
+    except ValueError:  # an integer of thousands of digits (Python refuses to print it)
+        return "a number of more than 4,000 digits"
     return text_ if len(text_) <= MAX_SHOWN else text_[:MAX_SHOWN - 7] + "..." + text_[-4:]
 
 

@@ -141,25 +141,32 @@ def serve(folder: Path, out: Path, host: str, port: int, edition: str) -> None:
 @click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="The issue folder to create.")
-@click.option("--name-en", default="Newsletter", show_default=True, help="Newsletter name, English.")
-@click.option("--name-zh", default="简讯", show_default=True, help="Newsletter name, Chinese.")
-@click.option("--slug", default=None, help="File-name base of the PDFs (default: from --name-en).")
-@click.option("--publisher", default="Publisher", show_default=True)
-@click.option("--volume", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--number", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--month", default=None, help="YYYY-MM; default: --year and the datelines' month.")
+@click.option("--name-en", default=None,
+              help="Newsletter name, English (default: the latest issue beside --into).")
+@click.option("--name-zh", default=None, help="Newsletter name, Chinese (likewise).")
+@click.option("--slug", default=None, help="File-name base of the PDFs (likewise, or --name-en).")
+@click.option("--publisher", default=None, help="Publisher (likewise).")
+@click.option("--volume", type=click.IntRange(min=1), default=None,
+              help="Default: the latest issue's volume.")
+@click.option("--number", type=click.IntRange(min=1), default=None,
+              help="Default: the latest issue's number + 1.")
+@click.option("--month", default=None,
+              help="YYYY-MM; default: the --into folder's name when it is YYYY-MM, else --year "
+                   "and the datelines' month.")
 @click.option("--year", type=int, default=None, help="Year of the datelines (\"On February 22nd\").")
 @click.option("--published", default=None, help="YYYY-MM-DD written into the PDFs.")
-@click.option("--page-size", type=click.Choice(list(PAGE_SIZES_MM)), default="A4", show_default=True)
+@click.option("--page-size", type=click.Choice(list(PAGE_SIZES_MM)), default=None,
+              help="Default: the latest issue's, else A4.")
 @click.option("--script", type=click.Choice(["hans", "hant"]), default="hans", show_default=True,
               help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
 @click.option("--force", is_flag=True, help="Replace an existing issue folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_verbosity
 @_guarded
-def import_(raw: Path, into: Path, name_en: str, name_zh: str, slug: str | None,
-            publisher: str, volume: int, number: int, month: str | None, year: int | None,
-            published: str | None, page_size: str, script: str, force: bool,
+def import_(raw: Path, into: Path, name_en: str | None, name_zh: str | None, slug: str | None,
+            publisher: str | None, volume: int | None, number: int | None, month: str | None,
+            year: int | None, published: str | None, page_size: str | None, script: str,
+            force: bool,
             as_json: bool) -> None:
     """Import raw pasted text into a new issue folder, repairing converter damage."""
     from renderer.editorial.importer import import_raw

@@ -46,25 +46,37 @@ ENGLISH_NUMBER_WORDS = {
 # English words (and exonyms) that happen to spell pinyin but are not pinyin names.
 NOT_PINYIN_NAMES = {"china", "chinese", "canada", "hong", "kong", "macao", "macau", "taipei",
                     "tibet", "he", "she", "me", "an", "a", "panda", "long", "bang", "pa"}
-EN_NUMBER = re.compile(r"(?<![\w-])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)?(?![\w-])")
 EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 NAME_RUN = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)*")
-ZH_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?")
 ZH_NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                "六": 6, "七": 7, "八": 8, "九": 9}
 ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 ZH_NUMERAL_RUN = re.compile("[零〇一二两三四五六七八九十百千万]+")
 
 
-# --- lengths and the length model ---------------------------------------------
+# --- shared text, lengths and the length model ------------------------------------
+
+# Text both languages carry unchanged (addresses, links, e-mail): it says nothing about
+# the translation, so it is left out of lengths and anchors on both sides.
+SHARED = re.compile(r"(?:https?://|www\.)[A-Za-z0-9._~:/?#\[\]@!$&'*+,;=%-]+"
+                    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"(?<![\d,.])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,5}\)[ -]?)?\d{2,5}(?:[ -]\d{2,5}){1,4}"
+                   r"(?![\d,.]\d)")
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+# Codes mixing capitals and digits (COVID-19, 5G, G20, F-16) are names, not counts.
+CODE = re.compile(r"(?<![\w-])(?=[A-Za-z0-9-]*[A-Z])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def strip_shared(text: str) -> str:
+    return SHARED.sub(" ", text)
 
 
 def length_en(text: str) -> int:
-    return len(" ".join(text.split()))
+    return len(" ".join(strip_shared(text).split()))
 
 
 def length_zh(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return sum(1 for ch in strip_shared(text) if not ch.isspace())
 
 
 @dataclass(frozen=True)
@@ -74,32 +86,59 @@ class AlignModel:
     ratio: float = DEFAULT_RATIO       # c: English characters per Chinese character
     variance: float = DEFAULT_VARIANCE  # s2 per Chinese character
     common_names: frozenset[str] = frozenset()  # weak anchors, see `common_names`
+    pairs: int = 0                      # how many pairs the figures were estimated from
 
     def delta(self, l_en: int, l_zh: int) -> float:
         """Gale-Church delta: how many standard deviations the English is off."""
         return (l_en - self.ratio * l_zh) / math.sqrt(self.variance * max(l_zh, 1))
 
 
+SHRINK_PAIRS = 6  # the defaults count as this many pairs: one odd article moves little
+
+
 def estimate_model(pairs: list[tuple[str, str]], english: list[str] | None = None
                    ) -> AlignModel:
-    """c from the issue's total lengths, s2 robustly (median) from its in-order pairs.
+    """c and s2 from the issue's in-order pairs, robustly (medians), shrunk to the defaults.
 
     `pairs` are the issue's paragraphs paired in order (articles whose counts
-    differ contribute what they have); `english` is every English paragraph.
+    differ contribute what they have); `english` is every English paragraph. Medians
+    keep a truncated or untranslated paragraph from moving the figures, and the
+    shrinkage keeps a small issue (or one article linted alone) near the defaults.
     """
     names = common_names(english if english is not None else [en for en, _ in pairs])
-    pairs = [(length_en(en), length_zh(zh)) for en, zh in pairs if en and zh]
-    if len(pairs) < 3:
-        return AlignModel(common_names=names)
-    ratio = sum(en for en, _ in pairs) / max(1, sum(zh for _, zh in pairs))
-    squared = [(en - ratio * zh) ** 2 / max(zh, 1) for en, zh in pairs]
+    lengths = [(length_en(en), length_zh(zh)) for en, zh in pairs if en and zh]
+    lengths = [(en, zh) for en, zh in lengths if en and zh]
+    n = len(lengths)
+    if n < 3:
+        return AlignModel(common_names=names, pairs=n)
+    median_ratio = statistics.median(en / zh for en, zh in lengths)
+    ratio = (n * median_ratio + SHRINK_PAIRS * DEFAULT_RATIO) / (n + SHRINK_PAIRS)
+    squared = [(en - ratio * zh) ** 2 / zh for en, zh in lengths]
     # The median of a chi-square(1) variable is 0.455: scale it back to a variance.
-    variance = max(MIN_VARIANCE, statistics.median(squared) / 0.455)
-    return AlignModel(ratio=ratio, variance=variance, common_names=names)
+    variance = statistics.median(squared) / 0.455
+    variance = (n * variance + SHRINK_PAIRS * DEFAULT_VARIANCE) / (n + SHRINK_PAIRS)
+    return AlignModel(ratio=ratio, variance=max(MIN_VARIANCE, variance), common_names=names,
+                      pairs=n)
 
 
 def _two_sided_tail(delta: float) -> float:
     return max(1e-12, math.erfc(abs(delta) / math.sqrt(2)))
+
+
+GAUSSIAN_UP_TO = 1.5  # |delta| beyond this costs linearly (paragraphs have heavy tails)
+TAIL_SLOPE = 1.2
+
+
+def length_cost(delta: float) -> float:
+    """-log P(|delta|): Gale-Church's normal near the centre, a Laplace tail beyond it.
+
+    Paragraphs, unlike sentences, are often rewritten (a list folded into one sentence,
+    a name spelled out): a normal tail would make a real pair 4 sigma off cost more than
+    two untranslated paragraphs, and the DP would split it."""
+    size = abs(delta)
+    if size <= GAUSSIAN_UP_TO:
+        return -math.log(_two_sided_tail(size))
+    return -math.log(_two_sided_tail(GAUSSIAN_UP_TO)) + TAIL_SLOPE * (size - GAUSSIAN_UP_TO)
 
 
 # --- anchors -------------------------------------------------------------------
@@ -107,20 +146,34 @@ def _two_sided_tail(delta: float) -> float:
 
 @dataclass(frozen=True)
 class Anchors:
-    numbers: frozenset[int] = frozenset()
+    numbers: frozenset[float] = frozenset()
     names: tuple[str, ...] = ()   # pinyin names as written in the English
+    mentions: tuple[frozenset[float], ...] = ()  # each number as written: its readings
+    phones: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class AnchorCheck:
     found: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()     # English anchors the Chinese lacks
+    missing_en: tuple[str, ...] = ()  # Chinese anchors (numbers >= 10, Latin) the English lacks
 
 
 # Interjection syllables (呣 m, 嗯 n/ng, 哼 hng) never occur in names and would let any
 # English word ending in -m or -n pass for pinyin.
 INTERJECTIONS = {"m", "n", "ng", "hm", "hng", "ê", "e", "o"}
 COMMON_NAME_SHARE = 0.25
+MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december"]
+EN_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTH_NAMES) + r")\b")
+EN_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?:\s*(million|billion|thousand|trillion)\b)?(?:st|nd|rd|th)?(?![A-Za-z0-9]|[.,]\d)")
+MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+               "千": 1e3, "万": 1e4, "亿": 1e8}
+ZH_NUMBER = re.compile(r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(千|万|亿)?")
+ZH_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9&+-]*[A-Za-z0-9]|[A-Za-z]{1}(?=\d)")
+ZH_TITLE = re.compile(r"《[^》]{2,}》")
 
 
 @cache
@@ -155,37 +208,95 @@ def _syllable_count(word: str) -> int:
     return 0 if best[-1] == math.inf else int(best[-1])
 
 
+def _is_pinyin_word(word: str) -> bool:
+    from renderer.editorial.words import is_common
+
+    lower = word.lower()
+    return (lower not in NOT_PINYIN_NAMES and not is_common(lower)
+            and _syllable_count(lower) > 0)
+
+
+def shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _masked(text: str, pattern: re.Pattern) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _phones(text: str) -> tuple[set[str], str]:
+    phones = set()
+
+    def take(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) < 7:
+            return match.group()
+        phones.add(digits)
+        return " " * len(match.group())
+    return phones, PHONE.sub(take, text)
+
+
 def english_anchors(text: str) -> Anchors:
-    numbers = {int(m.group(1).replace(",", "")) for m in EN_NUMBER.finditer(text)}
-    numbers |= {ENGLISH_NUMBER_WORDS[w.lower()] for w in EN_WORD.findall(text)
-                if w.lower() in ENGLISH_NUMBER_WORDS}
+    text = strip_shared(text)
+    phones, text = _phones(text)
+    mentions: list[frozenset[float]] = []
+    for m in ISO_DATE.finditer(text):
+        mentions += [frozenset({float(g)}) for g in m.groups()]
+    text = _masked(_masked(text, ISO_DATE), CODE)
+    for m in EN_NUMBER.finditer(text):
+        value = float(m.group(1).replace(",", ""))
+        if m.group(2):
+            value *= MULTIPLIERS[m.group(2)]
+        mentions.append(frozenset({value}))
+    for m in EN_MONTH.finditer(text):
+        if m.group(1) == "May" and not re.match(r"\s+\d", text[m.end():]) and not re.search(
+                r"\b(?:in|of|since|until|early|late|mid-?)\s*$", text[:m.start()]):
+            continue  # "May" the verb
+        mentions.append(frozenset({float(MONTH_NAMES.index(m.group(1).lower()) + 1)}))
+    mentions += [frozenset({float(ENGLISH_NUMBER_WORDS[w.lower()])})
+                 for w in EN_WORD.findall(text) if w.lower() in ENGLISH_NUMBER_WORDS]
     names = []
     for run in NAME_RUN.finditer(text):
         words = run.group().split()
         pinyin_words: list[str] = []
         for word in words + [""]:  # "" flushes the last run
-            if word and word.lower() not in NOT_PINYIN_NAMES and _syllable_count(word.lower()):
+            if word and _is_pinyin_word(word):
                 pinyin_words.append(word)
                 continue
             if sum(_syllable_count(w.lower()) for w in pinyin_words) >= 2:
                 names.append(" ".join(pinyin_words))
             pinyin_words = []
-    return Anchors(numbers=frozenset(numbers), names=tuple(dict.fromkeys(names)))
+    return Anchors(numbers=frozenset(v for m in mentions for v in m),
+                   names=tuple(dict.fromkeys(names)), mentions=tuple(mentions),
+                   phones=frozenset(phones))
 
 
-def chinese_numbers(text: str) -> set[int]:
-    numbers: set[int] = set()
+def chinese_mentions(text: str) -> tuple[list[frozenset[float]], set[float], set[str]]:
+    """Numbers written in digits (each with its readings: 40万 is 40 and 400000), every
+    number the Chinese names (digits and numerals), and its phone numbers."""
+    text = strip_shared(text)
+    phones, text = _phones(text)
+    mentions: list[frozenset[float]] = []
+    for m in ISO_DATE.finditer(text):
+        mentions += [frozenset({float(g)}) for g in m.groups()]
+    text = _masked(_masked(text, ISO_DATE), CODE)
     for m in ZH_NUMBER.finditer(text):
-        value = float(m.group(1))
-        numbers.add(int(value))
+        value = float(m.group(1).replace(",", ""))
+        readings = {value}
         if m.group(2):
-            numbers.add(int(value * (10_000 if m.group(2) == "万" else 100_000_000)))
+            readings.add(value * MULTIPLIERS[m.group(2)])
+        mentions.append(frozenset(readings))
+    numbers = {v for m in mentions for v in m}
     for run in ZH_NUMERAL_RUN.findall(text):
         value = _chinese_numeral(run)
         if value is not None:
-            numbers.add(value)
-        numbers.update(ZH_NUMERALS[ch] for ch in run if ch in ZH_NUMERALS)
-    return numbers
+            numbers.add(float(value))
+        numbers.update(float(ZH_NUMERALS[ch]) for ch in run if ch in ZH_NUMERALS)
+    return mentions, numbers, phones
+
+
+def chinese_numbers(text: str) -> set[float]:
+    return chinese_mentions(text)[1]
 
 
 def _chinese_numeral(run: str) -> int | None:
@@ -204,6 +315,10 @@ def _chinese_numeral(run: str) -> int | None:
                 total += (current or 1) * unit
             current = 0
     return total + current
+
+
+def _close(value: float, numbers: set[float] | frozenset[float]) -> bool:
+    return any(abs(value - n) <= 1e-6 * max(1.0, abs(value)) for n in numbers)
 
 
 @cache
@@ -261,17 +376,45 @@ def _name_occurs(name: str, chinese: str) -> bool:
 
 def check_anchors(english: str, chinese: str, ignore: frozenset[str] = frozenset()
                   ) -> AnchorCheck:
+    """Anchors of each side looked up in the other.
+
+    English numbers (with month names, decimals, "3.2 million") in the Chinese; pinyin
+    names in the Chinese characters' readings; the Chinese's own numbers of 10 or more
+    written in digits, its Latin words and acronyms and its 《titles》 in the English.
+    """
     anchors = english_anchors(english)
-    zh_numbers = chinese_numbers(chinese)
+    zh_mentions, zh_numbers, zh_phones = chinese_mentions(chinese)
     found: list[str] = []
     missing: list[str] = []
-    for number in sorted(anchors.numbers):
-        (found if number in zh_numbers else missing).append(str(number))
+    missing_en: list[str] = []
+    for mention in dict.fromkeys(anchors.mentions):
+        label = "/".join(shown(v) for v in sorted(mention))
+        (found if any(_close(v, zh_numbers) for v in mention) else missing).append(label)
+    for phone in sorted(anchors.phones):
+        (found if phone in zh_phones else missing).append(phone)
     for name in anchors.names:
         if name in ignore:
             continue
         (found if _name_occurs(name, chinese) else missing).append(name)
-    return AnchorCheck(found=tuple(found), missing=tuple(missing))
+    en_numbers = anchors.numbers
+    for mention in dict.fromkeys(zh_mentions):
+        if max(mention) < 10:
+            continue  # small numbers are often idiom or written out in English
+        if not any(_close(v, en_numbers) for v in mention):
+            missing_en.append(shown(min(mention)))
+    for phone in sorted(zh_phones - anchors.phones):
+        missing_en.append(phone)
+    english_plain = strip_shared(english).lower()
+    for word in dict.fromkeys(ZH_LATIN.findall(_masked(strip_shared(chinese), ZH_TITLE))):
+        if len(word) >= 2:
+            (found if word.lower() in english_plain else missing_en).append(word)
+    for title in dict.fromkeys(ZH_TITLE.findall(chinese)):
+        if re.search(r"[\"“”*]|[A-Z][a-z]+ (?:[a-z]{1,3} )?[A-Z][a-z]+", english):
+            found.append(title)
+        else:
+            missing_en.append(title)
+    return AnchorCheck(found=tuple(dict.fromkeys(found)), missing=tuple(dict.fromkeys(missing)),
+                       missing_en=tuple(dict.fromkeys(missing_en)))
 
 
 # --- the dynamic program -------------------------------------------------------
@@ -300,6 +443,11 @@ def score_pair(english: str, chinese: str, model: AlignModel) -> PairScore:
                  else AnchorCheck()))
 
 
+ANCHOR_HIT = 1.0   # each shared anchor (at most MAX_HITS) speaks for a row
+MAX_HITS = 4
+CONFIDENT = 0.9    # every row of an `align:` written without review has this posterior
+
+
 def _pair_cost(en: list[str], zh: list[str], model: AlignModel) -> float:
     kind = (len(en), len(zh))
     prior = -math.log(PRIORS[kind])
@@ -307,35 +455,91 @@ def _pair_cost(en: list[str], zh: list[str], model: AlignModel) -> float:
         return prior  # a lone paragraph: only the prior speaks against it
     english, chinese = " ".join(en), "".join(zh)
     delta = model.delta(length_en(english), length_zh(chinese))
-    missing = len(check_anchors(english, chinese, model.common_names).missing)
-    return prior - math.log(_two_sided_tail(delta)) + ANCHOR_COST * missing
+    check = check_anchors(english, chinese, model.common_names)
+    missing = len(check.missing) + len(check.missing_en)
+    return (prior + length_cost(delta) + ANCHOR_COST * missing
+            - ANCHOR_HIT * min(MAX_HITS, len(check.found)))
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """The cheapest pairing, and for each row the posterior probability that it is right
+    (the share of all pairings' probability mass, exp(-cost), that passes through it)."""
+
+    rows: tuple[Alignment, ...]
+    confidence: tuple[float, ...]
+
+    @property
+    def confident(self) -> bool:
+        return all(c >= CONFIDENT for c in self.confidence)
+
+    @property
+    def weakest(self) -> int | None:
+        """The 0-based index of the least certain row."""
+        return min(range(len(self.rows)), key=self.confidence.__getitem__) if self.rows else None
+
+
+def _logadd(a: float, b: float) -> float:
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    top = max(a, b)
+    return top + math.log(math.exp(a - top) + math.exp(b - top))
+
+
+def align_with_confidence(en: list[str], zh: list[str], model: AlignModel) -> Aligned:
+    """Gale-Church DP (Viterbi) plus forward-backward for each row's posterior."""
+    n, m = len(en), len(zh)
+    inf = math.inf
+    costs: dict[tuple[int, int, int, int], float] = {}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            for di, dj in PRIORS:
+                if i + di <= n and j + dj <= m:
+                    costs[(i, j, i + di, j + dj)] = _pair_cost(en[i:i + di], zh[j:j + dj], model)
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    fwd = [[-inf] * (m + 1) for _ in range(n + 1)]
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    best[0][0], fwd[0][0] = 0.0, 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if best[i][j] == inf:
+                continue
+            for di, dj in PRIORS:
+                key = (i, j, i + di, j + dj)
+                if key not in costs:
+                    continue
+                ni, nj = i + di, j + dj
+                total = best[i][j] + costs[key]
+                if total < best[ni][nj]:
+                    best[ni][nj] = total
+                    back[(ni, nj)] = (i, j)
+                fwd[ni][nj] = _logadd(fwd[ni][nj], fwd[i][j] - costs[key])
+    bwd = [[-inf] * (m + 1) for _ in range(n + 1)]
+    bwd[n][m] = 0.0
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            for di, dj in PRIORS:
+                key = (i, j, i + di, j + dj)
+                if key in costs and bwd[i + di][j + dj] != -inf:
+                    bwd[i][j] = _logadd(bwd[i][j], bwd[i + di][j + dj] - costs[key])
+    total = fwd[n][m]
+    rows: list[Alignment] = []
+    confidence: list[float] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj = back[(i, j)]
+        rows.append(Alignment(en=tuple(range(pi + 1, i + 1)), zh=tuple(range(pj + 1, j + 1))))
+        posterior = fwd[pi][pj] - costs[(pi, pj, i, j)] + bwd[i][j] - total
+        confidence.append(round(min(1.0, math.exp(posterior)), 3))
+        i, j = pi, pj
+    return Aligned(rows=tuple(reversed(rows)), confidence=tuple(reversed(confidence)))
 
 
 def align_paragraphs(en: list[str], zh: list[str], model: AlignModel) -> tuple[Alignment, ...]:
     """The cheapest pairing of all paragraphs, in order (Gale-Church DP)."""
-    inf = math.inf
-    cost = [[inf] * (len(zh) + 1) for _ in range(len(en) + 1)]
-    back: dict[tuple[int, int], tuple[int, int]] = {}
-    cost[0][0] = 0.0
-    for i in range(len(en) + 1):
-        for j in range(len(zh) + 1):
-            if cost[i][j] == inf:
-                continue
-            for di, dj in PRIORS:
-                ni, nj = i + di, j + dj
-                if ni > len(en) or nj > len(zh):
-                    continue
-                total = cost[i][j] + _pair_cost(en[i:ni], zh[j:nj], model)
-                if total < cost[ni][nj]:
-                    cost[ni][nj] = total
-                    back[(ni, nj)] = (i, j)
-    rows: list[Alignment] = []
-    i, j = len(en), len(zh)
-    while (i, j) != (0, 0):
-        pi, pj = back[(i, j)]
-        rows.append(Alignment(en=tuple(range(pi + 1, i + 1)), zh=tuple(range(pj + 1, j + 1))))
-        i, j = pi, pj
-    return tuple(reversed(rows))
+    return align_with_confidence(en, zh, model).rows
 
 
 def is_one_to_one(rows: tuple[Alignment, ...]) -> bool:

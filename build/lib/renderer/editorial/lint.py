@@ -18,17 +18,26 @@ still reported, marked reviewed, but no longer needs a human.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from renderer.diagnostics import Diagnostic, Report
-from renderer.editorial import align
+from renderer.editorial import align, english, words
 from renderer.editorial.clean import clean_chinese, corrupted_spans
+from renderer.editorial.structure import line_kind
 from renderer.model import Alignment
+from renderer.text import HAN, is_han
 
 TRUNCATION_DELTA = 1.5  # Gale-Church delta beyond which a pair is suspicious ...
-# ... but only flagged when an anchor (number, pinyin name) is missing as well.
+# ... but only flagged when an anchor (number, pinyin name) is missing as well, or:
+SHORT_FRACTION = 0.5    # one side is under half the length the other predicts ...
+SHORT_DELTA = 2.5       # ... and that is this many standard deviations off.
+EN_FINAL = tuple(".!?:;…\"”’')]")
+ZH_FINAL = tuple("。！？；：…”’」』）)》】.!?")
+CHINESE_IN_ENGLISH = 4  # Han characters in an English paragraph that make it wrong-language
+ENGLISH_RUN = re.compile(r"(?:[A-Za-z]+[ ,'’-]+){5,}[A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,17 @@ class ArticleText:
     zh: list[TextLine] = field(default_factory=list)
     alignment: tuple[Alignment, ...] | None = None
     reviewed: dict[str, str] = field(default_factory=dict)
+    aligned: align.Aligned | None = None  # import: the aligner's answer and its confidence
+    byline: str | None = None             # import: byline lines found in the text
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks know about the whole issue."""
+
+    model: align.AlignModel
+    known: frozenset[str] = frozenset()  # the issue's proper nouns
+    script: str = "hans"
 
 
 def lint_report(diagnostics: list[Diagnostic], *, folder: Path | None = None,
@@ -73,17 +93,23 @@ def issue_model(articles: list[ArticleText]) -> align.AlignModel:
     return align.estimate_model(pairs, [p.text for a in articles for p in a.en])
 
 
+def issue_context(articles: list[ArticleText], script: str = "hans") -> Context:
+    known = english.proper_nouns([p.text for a in articles for p in a.en]
+                                 + [a.title_en.text for a in articles if a.title_en],
+                                 [p.text for a in articles for p in a.zh])
+    return Context(model=issue_model(articles), known=known, script=script)
+
+
 def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Diagnostic]:
-    model = issue_model(articles)
+    context = issue_context(articles, script)
     findings: list[Diagnostic] = []
     for article in articles:
-        findings.extend(check_article(article, model, script=script))
+        findings.extend(check_article(article, context))
     return findings
 
 
-def check_article(article: ArticleText, model: align.AlignModel, *, script: str = "hans"
-                  ) -> list[Diagnostic]:
-    findings = _check_article_text(article, model, script)
+def check_article(article: ArticleText, context: Context) -> list[Diagnostic]:
+    findings = _check_article_text(article, context)
     found = {finding.code for finding in findings}
     for id_ in sorted(set(article.reviewed) - found):
         findings.append(Diagnostic(
@@ -94,14 +120,14 @@ def check_article(article: ArticleText, model: align.AlignModel, *, script: str 
     return findings
 
 
-def _check_article_text(article: ArticleText, model: align.AlignModel, script: str
-                        ) -> list[Diagnostic]:
+def _check_article_text(article: ArticleText, context: Context) -> list[Diagnostic]:
     findings: list[Diagnostic] = []
 
-    def add(id_: str, line: int | None, severity: str, message: str, **evidence) -> None:
+    def add(id_: str, line: int | None, severity: str, message: str, hint: str | None = None,
+            **evidence) -> None:
         note = article.reviewed.get(id_)
         findings.append(Diagnostic(code=id_, file=article.file, line=line, severity=severity,
-                                   message=message, evidence=evidence,
+                                   message=message, evidence=evidence, hint=hint,
                                    reviewed=note is not None, note=note))
 
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
@@ -109,10 +135,10 @@ def _check_article_text(article: ArticleText, model: align.AlignModel, script: s
             add(f"title-{language}-missing", 1, "error",
                 f"the article has no {_name(language)} title.")
         else:
-            _check_text(add, f"title-{language}", title, language, script)
+            _check_text(add, f"title-{language}", title, language, context)
     for language, paragraphs in (("en", article.en), ("zh", article.zh)):
         for number, paragraph in enumerate(paragraphs, start=1):
-            _check_text(add, f"para-{language}-{number}", paragraph, language, script)
+            _check_text(add, f"para-{language}-{number}", paragraph, language, context)
 
     if not article.en and not article.zh:
         add("empty", 1, "error", "the article has no paragraphs in either language.")
@@ -120,84 +146,194 @@ def _check_article_text(article: ArticleText, model: align.AlignModel, script: s
     for language, other in (("en", "zh"), ("zh", "en")):
         if not getattr(article, language) and getattr(article, other):
             add(f"{language}-missing", 1, "error",
-                f"the article has {_name(other)} paragraphs but no {_name(language)} ones; "
-                "every article is printed in both languages.")
+                f"a single-language piece: the article has {_name(other)} paragraphs but no "
+                f"{_name(language)} ones, and the press prints every article in both "
+                "languages (single-language pieces are not supported yet).",
+                hint=f"Add the {_name(language)} translation, or take the article out of "
+                     "the manifest's `articles:`.")
     if not article.en or not article.zh:
         return findings
-    _check_pairs(add, article, model)
+    _check_pairs(add, article, context.model)
     return findings
 
 
-def _check_text(add, prefix: str, text: TextLine, language: str, script: str) -> None:
+def _code_points(sequence: str) -> str:
+    return " ".join(f"U+{ord(ch):04X} {ch}" for ch in sequence
+                    if is_han(ch) or ch in "?\uFFFD" or ord(ch) > 0x2000)
+
+
+def _check_text(add, prefix: str, text: TextLine, language: str, context: Context) -> None:
     spans = corrupted_spans(text.text)
     if spans:
-        evidence = {"sequences": [text.text[a:b] for a, b in spans]}
+        sequences = [text.text[a:b] for a, b in spans]
+        evidence = {"sequences": sequences,
+                    "code_points": [_code_points(seq) for seq in sequences]}
         if text.source_line:
             evidence["source_line"] = text.source_line
         add(f"{prefix}-corrupted", text.line, "error",
             f"corrupted characters in the {_name(language)} text "
-            f"({', '.join(evidence['sequences'])}); restore them from the original.",
-            **evidence)
+            f"({'; '.join(f'{q} = {c}' for q, c in zip(sequences, evidence['code_points']))}); "
+            "restore them from the original.", **evidence)
     if language == "zh":
-        repairs = clean_chinese(text.text, script=script,
-                                simplify=script == "hans").repairs
-        if repairs:
+        result = clean_chinese(text.text, script=context.script,
+                               simplify=context.script == "hans")
+        if result.repairs:
+            changed = sorted({f"{a}→{b}" for a, b in zip(text.text, result.text) if a != b}
+                             ) if len(result.text) == len(text.text) else []
             add(f"{prefix}-unclean", text.line, "warning",
-                "the Chinese still shows converter damage; `make-issue import` would repair it.",
-                repairs=dict(repairs))
+                "the Chinese still shows converter damage ("
+                + ", ".join(f"{kind} {n}" for kind, n in sorted(result.repairs.items()))
+                + (f": {' '.join(changed[:12])}" if changed else "")
+                + "); `make-issue import` repairs it, or correct it by hand.",
+                repairs=dict(result.repairs), changes=changed)
+        runs = [m.group() for m in ENGLISH_RUN.finditer(align.strip_shared(text.text))
+                if sum(words.is_word(w, 1000) for w in re.findall("[A-Za-z]+", m.group())) >= 4]
+        if runs and not prefix.startswith("title"):
+            add(f"{prefix}-english", text.line, "warning",
+                f"the Chinese text holds English sentences ('{runs[0][:60]}'): is it "
+                "in the wrong part of the article?", text=runs[0])
+        return
+    han = HAN.findall(text.text)
+    if len(han) >= CHINESE_IN_ENGLISH:
+        first = HAN.search(text.text).start()
+        add(f"{prefix}-chinese", text.line, "warning",
+            f"the English text holds {len(han)} Chinese characters "
+            f"('{text.text[first:first + 20]}'): is it in the wrong part of the article?",
+            characters=len(han))
+    damage = english.find_damage(text.text, context.known)
+    if damage:
+        add(f"{prefix}-damaged", text.line, "warning",
+            f"the English shows converter damage: {', '.join(d.shown() for d in damage)}.",
+            hint="Correct it from the original (split ligatures are joined by import).",
+            damage=[{"kind": d.kind, "text": d.text, "fix": d.fix} for d in damage])
 
 
 def _check_pairs(add, article: ArticleText, model: align.AlignModel) -> None:
     en = [p.text for p in article.en]
     zh = [p.text for p in article.zh]
     rows = article.alignment
+    aligned = article.aligned
+    if rows is None and len(en) != len(zh):
+        aligned = align.align_with_confidence(en, zh, model)
+        add("align-needed", 1, "error",
+            f"{len(en)} English and {len(zh)} Chinese paragraphs cannot pair one to one; "
+            f"the aligner proposes align: {aligned.rows and align.format_alignment(aligned.rows)} "
+            f"(confidence per row {', '.join(f'{c:.2f}' for c in aligned.confidence)}).",
+            hint="Check the rows side by side, then add the list to the front matter.",
+            suggested=align.format_alignment(aligned.rows),
+            confidence=list(aligned.confidence), rows=_side_by_side(aligned, en, zh))
+        rows = aligned.rows
+    elif rows is not None and not align.is_one_to_one(rows):
+        if aligned is None:
+            aligned = align.align_with_confidence(en, zh, model)
+        if aligned.rows != rows or not aligned.confident:
+            weakest = aligned.weakest
+            add("align-uncertain", 1, "error",
+                "the pairing is not certain: "
+                + (f"the aligner proposes {align.format_alignment(aligned.rows)} instead of "
+                   f"{align.format_alignment(rows)}" if aligned.rows != rows else
+                   f"row {weakest + 1} ({align.format_alignment(aligned.rows)[weakest]}) "
+                   f"is only {aligned.confidence[weakest]:.0%} likely")
+                + "; compare the rows' first words and confirm or correct `align:`.",
+                hint="When the rows are right, list 'align-uncertain' under `reviewed:`.",
+                written=align.format_alignment(rows), proposed=align.format_alignment(
+                    aligned.rows), confidence=list(aligned.confidence),
+                rows=_side_by_side(aligned if aligned.rows == rows else
+                                   align.Aligned(rows, aligned.confidence), en, zh))
     if rows is None:
-        if len(en) != len(zh):
-            suggested = align.align_paragraphs(en, zh, model)
-            add("align-needed", 1, "error",
-                f"{len(en)} English and {len(zh)} Chinese paragraphs cannot pair one to one; "
-                "add the suggested 'align:' list after checking it.",
-                suggested=align.format_alignment(suggested))
-            rows = suggested
-        else:
-            rows = tuple(Alignment(en=(n,), zh=(n,)) for n in range(1, len(en) + 1))
+        rows = tuple(Alignment(en=(n,), zh=(n,)) for n in range(1, len(en) + 1))
     for number, row in enumerate(rows, start=1):
-        english = " ".join(en[n - 1] for n in row.en if n <= len(en))
+        english_ = " ".join(en[n - 1] for n in row.en if n <= len(en))
         chinese = "".join(zh[n - 1] for n in row.zh if n <= len(zh))
         line = (article.en[row.en[0] - 1].line if row.en and row.en[0] <= len(en)
                 else article.zh[row.zh[0] - 1].line if row.zh and row.zh[0] <= len(zh) else 1)
-        if not english or not chinese:
+        if not english_ or not chinese:
             missing = "Chinese" if not chinese else "English"
             add(f"pair-{number}-untranslated", line, "warning",
                 f"row {number} has no {missing} paragraph: the translation is missing.",
                 row=align.format_alignment((row,))[0])
             continue
-        score = align.score_pair(english, chinese, model)
-        lines = {"en": article.en[row.en[0] - 1].line, "zh": article.zh[row.zh[0] - 1].line}
-        _check_truncation(add, number, lines, score, english, chinese)
+        score = align.score_pair(english_, chinese, model)
+        lines = {"en": article.en[row.en[-1] - 1].line, "zh": article.zh[row.zh[-1] - 1].line}
+        _check_truncation(add, number, lines, score, model, en[row.en[-1] - 1],
+                          zh[row.zh[-1] - 1])
+
+
+def _first_words(text: str, language: str) -> str:
+    if language == "zh":
+        bare = "".join(text.split())
+        return bare[:16] + ("…" if len(bare) > 16 else "")
+    tokens = text.split()
+    return " ".join(tokens[:7]) + (" …" if len(tokens) > 7 else "")
+
+
+def _side_by_side(aligned: align.Aligned, en: list[str], zh: list[str]) -> list[str]:
+    shown = []
+    for row, confidence in zip(aligned.rows, aligned.confidence):
+        english_ = " / ".join(_first_words(en[n - 1], "en") for n in row.en) or "—"
+        chinese = " / ".join(_first_words(zh[n - 1], "zh") for n in row.zh) or "—"
+        label = align.format_alignment((row,))[0]
+        shown.append(f"{label} ({confidence:.0%}): {english_}  |  {chinese}")
+    return shown
+
+
+def _ends_open(text: str, language: str) -> bool:
+    bare = align.strip_shared(text).rstrip(" *_")
+    if not bare.strip():
+        return False  # ends with a link or address
+    if line_kind(text):
+        return False  # a byline, caption or dateline does not end like a sentence
+    return not bare.endswith(EN_FINAL if language == "en" else ZH_FINAL)
+
+
+def _last_word_note(text: str) -> str | None:
+    tokens = re.findall(r"[A-Za-z]+$", text.rstrip())
+    if not tokens or words.is_word(tokens[0]):
+        return None
+    word = tokens[0].lower()
+    longer = [w for w in ("ing", "ed", "s", "t", "e", "al", "ion", "tion") if words.is_common(
+        word + w)]
+    if not longer:
+        return f"'{tokens[0]}' is not a word"
+    return f"'{tokens[0]}' is not a word while '{tokens[0]}{longer[0]}' is"
 
 
 def _check_truncation(add, number: int, lines: dict[str, int | None], score: align.PairScore,
-                      english: str, chinese: str) -> None:
-    if score.delta >= TRUNCATION_DELTA and score.anchors.missing:
-        side, missing = "zh", list(score.anchors.missing)
-    elif score.delta <= -TRUNCATION_DELTA:
-        en_numbers = align.english_anchors(english).numbers
-        missing = [str(n) for n in sorted(align.chinese_numbers(chinese) - en_numbers)
-                   if n >= 10]  # small Chinese numerals (一道, 两国) are idiom, not counts
-        side = "en"
-        if not missing:
-            return
-    else:
+                      model: align.AlignModel, last_en: str, last_zh: str) -> None:
+    predicted_zh = score.length_en / model.ratio       # Chinese characters the English predicts
+    predicted_en = score.length_zh * model.ratio       # English characters the Chinese predicts
+    fraction = {"zh": score.length_zh / max(predicted_zh, 1),
+                "en": score.length_en / max(predicted_en, 1)}
+    missing = {"zh": list(score.anchors.missing), "en": list(score.anchors.missing_en)}
+    open_end = {"en": _ends_open(last_en, "en"), "zh": _ends_open(last_zh, "zh")}
+    off = {"zh": score.delta, "en": -score.delta}
+    for side in ("zh", "en"):
+        reasons = []
+        if open_end[side]:
+            tail = (last_en if side == "en" else last_zh).rstrip()
+            reason = f"it ends without sentence-final punctuation ('…{tail[-24:]}')"
+            note = _last_word_note(tail) if side == "en" else None
+            reasons.append(reason + (f"; {note}" if note else ""))
+        if fraction[side] < SHORT_FRACTION and off[side] >= SHORT_DELTA:
+            reasons.append("it is far shorter than its translation")
+        if off[side] >= TRUNCATION_DELTA and missing[side]:
+            reasons.append(f"it lacks {', '.join(missing[side])}")
+        if not reasons:
+            continue
+        name, other = ("Chinese", "English") if side == "zh" else ("English", "Chinese")
+        add(f"pair-{number}-truncated", lines[side], "warning",
+            f"the {name} of row {number} looks truncated: {'; '.join(reasons)}. The {name} is "
+            f"{fraction[side]:.0%} of the length the {other} predicts "
+            f"({score.length_zh if side == 'zh' else score.length_en} characters for about "
+            f"{round(predicted_zh if side == 'zh' else predicted_en)}, at this issue's "
+            f"{model.ratio:.2f} English characters per Chinese one).",
+            hint="Restore the missing text from the original.",
+            side=side, ratio=score.ratio, expected_ratio=score.expected_ratio,
+            length_fraction=round(fraction[side], 2), length_score=score.delta,
+            length_en=score.length_en, length_zh=score.length_zh,
+            missing_anchors=missing[side], found_anchors=list(score.anchors.found),
+            open_end=open_end[side])
         return
-    shorter = "Chinese" if side == "zh" else "English"
-    add(f"pair-{number}-truncated", lines[side], "warning",  # the line of the short side
-        f"the {shorter} of pair {number} looks truncated: it is "
-        f"{'shorter' if side == 'zh' else 'longer'} than the issue's ratio predicts "
-        f"and lacks {', '.join(missing)}.",
-        side=side, ratio=score.ratio, expected_ratio=score.expected_ratio,
-        length_score=score.delta, length_en=score.length_en, length_zh=score.length_zh,
-        missing_anchors=missing, found_anchors=list(score.anchors.found))
 
 
 def _name(language: str) -> str:

@@ -7,6 +7,8 @@ two builds of the same issue are byte-identical. The print edition also gets:
   the trim; the CSS bleed is wider, see compose.MARKS_OFFSET_MM, so the marks sit
   outside the bleed, where the guillotine throws them away);
 - an XMP DocumentID derived from the issue instead of a random one.
+The email edition's structure tree is rewritten to follow meaning, not layout
+(``structure``: PDF/UA-1, one ``/Sect`` per language in every ``/Art``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import io
 import re
 import uuid
 
+from renderer.typeset import structure
+
 
 def finish(pdf: bytes, edition: str, *, bleed_mm: float, document_id: str) -> bytes:
     import pikepdf
@@ -22,6 +26,8 @@ def finish(pdf: bytes, edition: str, *, bleed_mm: float, document_id: str) -> by
     with pikepdf.open(io.BytesIO(pdf)) as document:
         if edition == "print":
             _finish_print(document, bleed_mm, document_id)
+        elif "/StructTreeRoot" in document.Root:
+            structure.restructure(document)
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()

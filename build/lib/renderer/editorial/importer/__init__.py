@@ -20,7 +20,9 @@ from pathlib import Path
 
 from renderer.diagnostics import Report
 from renderer.editorial import align
-from renderer.editorial.clean import clean_chinese, has_converter_damage
+from renderer.editorial.clean import clean_chinese
+from renderer.editorial.english import repair_ligatures
+from renderer.editorial.importer.settings import issue_settings, placeholder_findings
 from renderer.editorial.importer.split import RawArticle, split_articles
 from renderer.editorial.importer.write import render_article, render_manifest, write_folder
 from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
@@ -44,29 +46,35 @@ class ImportedArticle:
 
 
 def import_raw(raw: Path, into: Path, *,
-               name_en: str = "Newsletter", name_zh: str = "简讯", slug: str | None = None,
-               publisher: str = "Publisher", volume: int = 1, number: int = 1,
+               name_en: str | None = None, name_zh: str | None = None,
+               slug: str | None = None, publisher: str | None = None,
+               volume: int | None = None, number: int | None = None,
                month: str | None = None, year: int | None = None,
-               published: dt.date | None = None, page_size: str = "A4",
+               published: dt.date | None = None, page_size: str | None = None,
                script: str = "hans", force: bool = False) -> Report:
     """Import `raw` into the issue folder `into`; returns what was repaired and found.
 
-    The month is `month` ("2022-02"); without it, `year` plus the month most
-    English "On February 22nd" datelines name. Raises PressError for input
-    that is not a bilingual dump (empty, binary, not UTF-8, one language only).
+    The month is `month` ("2022-02"); without it, the folder's name when it is YYYY-MM,
+    else `year` plus the month most English "On February 22nd" datelines name. What is
+    not given (names, publisher, slug, page size, colophon, mail settings) is taken from
+    the latest issue beside `into` (same volume, number + 1); placeholders are written,
+    and flagged, only when there is none. Raises PressError for input that is not a
+    bilingual dump (empty, binary, not UTF-8, one language only).
     """
     raw, into = Path(raw), Path(into)
     _refuse_binary(raw)
     text = read_text(raw, limit=MAX_RAW_BYTES, what="raw text file")
     raw_articles = _split_or_refuse(text, raw)
+    if month is None and re.fullmatch(r"\d{4}-\d{2}", into.name) and year is None:
+        month = into.name
     year_month = _issue_month(month, year, raw_articles, raw)
     if into.exists() and (not into.is_dir() or any(into.iterdir())) and not force:
         raise PressError("the target folder already exists and is not empty.", file=into,
                          fix="Choose another folder, or pass --force to replace it.")
 
-    simplify = script == "hans" and any(
-        has_converter_damage(line.text) for a in raw_articles if a.zh
-        for line in ([a.zh.title] if a.zh.title else []) + a.zh.body)
+    # Every Traditional character of a Simplified issue is converted (OpenCC t2s, with its
+    # phrase table), whether or not the paragraph shows other converter damage.
+    simplify = script == "hans"
     repairs: Counter = Counter()
     cleaned = [_clean_article(a, script, simplify, repairs) for a in raw_articles]
     model = align.estimate_model(
@@ -76,21 +84,25 @@ def import_raw(raw: Path, into: Path, *,
     imported: list[ImportedArticle] = []
     used: set[str] = set()
     for index, article in enumerate(cleaned, start=1):
-        rows = (align.align_paragraphs([p.text for p in article.en],
-                                       [p.text for p in article.zh], model)
-                if article.en and article.zh else None)
+        aligned = (align.align_with_confidence([p.text for p in article.en],
+                                               [p.text for p in article.zh], model)
+                   if article.en and article.zh else None)
+        rows = aligned.rows if aligned else None
         if rows is not None and align.is_one_to_one(rows) and len(article.en) == len(article.zh):
             rows = None
-        article.alignment = rows
+        article.alignment = rows  # the best guess; lint flags it when it is not confident
+        article.aligned = aligned
         article.file = f"articles/{index:02d}-{_unique(_slug(article), used)}.md"
         text_md, checked = render_article(article, _dateline(article, year_month))
         imported.append(ImportedArticle(file=article.file, text=text_md, checked=checked))
 
-    manifest = render_manifest(
-        name_en=name_en, name_zh=name_zh, slug=slug or _slugify(name_en, limit=40) or "newsletter",
-        publisher=publisher, volume=volume, number=number, month=year_month,
-        published=published, page_size=page_size, articles=[a.file for a in imported])
-    findings = check_issue([a.checked for a in imported], script=script)
+    settings, placeholders = issue_settings(
+        into, {"name_en": name_en, "name_zh": name_zh, "slug": slug, "publisher": publisher,
+               "volume": volume, "number": number, "page_size": page_size})
+    manifest = render_manifest(month=year_month, published=published,
+                               articles=[a.file for a in imported], **settings)
+    findings = placeholder_findings(placeholders) + check_issue(
+        [a.checked for a in imported], script=script)
     files = {"issue.yaml": manifest} | {a.file: a.text for a in imported}
     write_folder(into, files, force=force)
     return lint_report(findings, folder=into, repairs=repairs, written=list(files))
@@ -164,10 +176,15 @@ def _clean_article(raw_article: RawArticle, script: str, simplify: bool,
         return TextLine(result.text, source_line=line.number)
 
     def english(line) -> TextLine:
-        return TextLine(line.text.rstrip(), source_line=line.number)
+        text, joined = repair_ligatures(line.text.rstrip())
+        if joined:
+            repairs["split-ligature"] += joined
+        return TextLine(text, source_line=line.number)
 
     en, zh = raw_article.en, raw_article.zh
+    bylines = [line.text for block in (en, zh) if block for line in block.bylines]
     return ArticleText(
+        byline=" · ".join(bylines) or None,
         file="",
         title_en=english(en.title) if en and en.title else None,
         title_zh=chinese(zh.title) if zh and zh.title else None,

@@ -8,7 +8,11 @@ line). Nothing marks the boundaries, so they are read from the text itself:
   characters and Latin words (a Han character carries about as much as an
   English word), measured with pinyin annotations like ``國(guó)`` removed;
 * a title is a short line without a final full stop that is followed by body
-  lines of the same language.
+  lines of the same language, or the first line after a change of language;
+* a byline (``文/本刊记者 …``, ``By …``) becomes the article's byline, and a photo
+  caption (``① …``), a dateline alone on its line, a pull quote and a caption right
+  under a title stay in their article as paragraphs (renderer.editorial.structure):
+  none of them starts an article.
 
 Blank lines, CRLF, a BOM and trailing spaces are tolerated (the text has
 already been decoded by `renderer.load.source.read_text`).
@@ -20,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from renderer.editorial.clean import PINYIN_ANNOTATIONS
+from renderer.editorial.structure import line_kind
 from renderer.text import HAN
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -42,6 +47,7 @@ class Block:
     language: str
     title: Line | None
     body: list[Line] = field(default_factory=list)
+    bylines: list[Line] = field(default_factory=list)
 
 
 @dataclass
@@ -67,7 +73,8 @@ def language_of(text: str) -> str:
 
 def is_title_shaped(line: Line) -> bool:
     text = PINYIN_ANNOTATIONS.sub("", line.text).rstrip()
-    return len(text) <= MAX_TITLE[line.language] and not text.endswith(FINAL_STOP)
+    sentence = text.rstrip("”’\"')）」』")  # 。” ends a sentence too
+    return len(text) <= MAX_TITLE[line.language] and not sentence.endswith(FINAL_STOP + ("?", "？"))
 
 
 def read_lines(text: str) -> list[Line]:
@@ -90,11 +97,19 @@ def split_blocks(lines: list[Line]) -> list[Block]:
     for index, line in enumerate(lines):
         previous = lines[index - 1] if index else None
         following = lines[index + 1] if index + 1 < len(lines) else None
+        kind = line_kind(PINYIN_ANNOTATIONS.sub("", line.text))
+        new_language = previous is None or previous.language != line.language
+        if kind == "byline" and not new_language:
+            blocks[-1].bylines.append(line)
+            continue
+        right_under_title = (not new_language and blocks[-1].title is not None
+                             and not blocks[-1].body)
         starts_article = (
-            is_title_shaped(line) and following is not None
-            and following.language == line.language and not is_title_shaped(following))
-        if previous is None or previous.language != line.language:
-            title = line if starts_article else None
+            kind is None and is_title_shaped(line) and not right_under_title
+            and following is not None and following.language == line.language
+            and (new_language or not is_title_shaped(following)))
+        if new_language:
+            title = line if kind is None and is_title_shaped(line) else None
             blocks.append(Block(language=line.language, title=title,
                                 body=[] if title else [line]))
         elif starts_article:

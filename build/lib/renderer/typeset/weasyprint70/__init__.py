@@ -11,7 +11,7 @@ has refused any other WeasyPrint or pydyf. Each patch wraps the original and kee
 | ``layout.inline.count_expandable_spaces`` | ``cjk`` | counts the gaps between full-width characters as stretchable | clreq 3.8 inter-character justification (70 stretches only spaces) |
 | ``text.line_break.Layout.set_text`` | ``cjk`` | Pango letter spacing for justification and the 1/4 em Han/Latin space, ``halt`` on adjacent marks | clreq 3.8, 3.2.2, 3.1.6.2 |
 | ``pdf.stream.Stream.show_text`` | ``tc`` | writes justification as character spacing (``Tc``), drops zero shifts | clean text extraction (PDFium reads big TJ shifts as spaces) |
-| ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang`` | PDF/UA-1 7.2: a screen reader switches voice per language |
+| ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang``; ARIA ``role`` (``presentation``, ``doc-toc``, ``listitem``), ``/Scope`` on ``/TH``, one ``/Figure`` per ``alt`` language, ``/PressNode`` for ``typeset.structure`` | PDF/UA-1 7.2, 7.18.5: a screen reader switches voice per language; no layout tables |
 | ``ctypes.util.find_library`` (during ``import weasyprint`` only) | ``libraries`` | no ``ldconfig``/``gcc`` lookups of other platforms' library names | 0.14 s and 200 processes per start |
 
 Public hooks, not patches: ``fonts.compact_embedded_fonts`` runs as the ``finisher`` of
