@@ -40,6 +40,7 @@ from renderer.text import (
     HAN_LATIN_MARK,
     INTERPUNCTS,
     WORD_JOINER,
+    ZERO_WIDTH_SPACE,
     is_han,
     is_han_latin_boundary,
 )
@@ -99,6 +100,26 @@ def mark_han_latin(text: str) -> str:
                            and is_han_latin_boundary(text[index - 1], text[index + 1])))
 
 
+_QUOTE_BREAKS = re.compile(
+    r"(?<=[\w])(?=[“‘])|(?<=[”’])(?=[\w])")
+_EMAIL = re.compile(r"([\w.+-]+@)([\w-]+\.)(\w[\w.-]*)")
+
+
+def allow_quote_breaks(text: str) -> str:
+    """Allow the breaks clreq allows before an opening and after a closing quote.
+
+    Pango's UAX #14 (before Unicode 15.1 LB19a) never breaks on either side of a curly
+    quote (class QU), so ``度“丝路奖学金”申`` was one unbreakable chunk and the line before
+    it took the slack. A U+200B (invisible, never extracted) between a letter or Han and
+    the quote gives the break back; next to another mark nothing is inserted (the pair is
+    compressed, and a closing mark may not start a line anyway). An e-mail address may
+    break after its ``@`` and after the first dot of its domain (never before a dot)."""
+    if ZERO_WIDTH_SPACE in text:
+        return text                  # prepared already (idempotence)
+    text = _QUOTE_BREAKS.sub(ZERO_WIDTH_SPACE, text)
+    return _EMAIL.sub(lambda m: ZERO_WIDTH_SPACE.join(m.groups()), text)
+
+
 def glue_interpuncts(text: str) -> str:
     """Forbid a line start with an interpunct (叶·德米特里) by joining it to its left."""
     return re.sub(rf"(?<=[^\s{WORD_JOINER}])([{INTERPUNCTS}])", WORD_JOINER + r"\1", text)
@@ -149,7 +170,7 @@ def prepare_zh_html(fragment_html: str) -> str:
     fragment = _Fragment(fragment_html)
     for index in fragment.text_indexes():
         text = fragment.text(index)
-        fragment.set_text(index, glue_interpuncts(mark_han_latin(text)))
+        fragment.set_text(index, glue_interpuncts(allow_quote_breaks(mark_han_latin(text))))
     _mark_across_tags(fragment)
     texts = fragment.text_indexes()
     if texts:
