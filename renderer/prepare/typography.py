@@ -6,11 +6,14 @@ changed; tags and attributes pass through byte for byte.
 
 Chinese (W3C clreq, https://www.w3.org/TR/clreq/):
 
-* 3.2.2 Han/Latin spacing: a U+2060 WORD JOINER marks every boundary between a Han
-  character and a Latin letter or digit (``第\u206044\u2060个``); ``renderer.typeset.weasyprint70.cjk``
-  gives it 1/4 em. It is invisible, never written as PDF text, and forbids a break, so
-  the space never lands at a line start or end. Nothing goes inside words or numbers.
-  Across an element boundary (``中<em>COVID</em>``) the mark opens the second run.
+* 3.2.2 Han/Latin spacing: inside a text run nothing is inserted;
+  ``renderer.typeset.weasyprint70.cjk`` finds each boundary between a Han character and a
+  Latin letter or digit and gives it 1/4 em, except where the line breaks there (clreq
+  allows the break, with no space at the line start or end). Across an element boundary
+  (``中<em>COVID</em>``), which the typesetter cannot see, a U+200B ZERO WIDTH SPACE opens
+  the second run: invisible, never written as PDF text, it carries the space and allows
+  the break. (Earlier versions put a U+2060 WORD JOINER at every boundary, which forbade
+  the break and loosened the line before each number or Latin word.)
 * 3.1.4 line-start prohibition for interpuncts: Pango's UAX #14 breaks before ``·``
   (class AI), so a joiner glues it to the character before it.
 * 3.1.6.2 adjacent full-width marks: marks that meet inside one text run are compressed
@@ -33,9 +36,11 @@ import re
 
 from renderer.text import (
     COMPRESSIBLE_MARKS,
+    HAN_LATIN_ELEMENT_MARK,
     HAN_LATIN_MARK,
     INTERPUNCTS,
     WORD_JOINER,
+    ZERO_WIDTH_SPACE,
     is_han,
     is_han_latin_boundary,
 )
@@ -86,13 +91,33 @@ class _Fragment:
 
 
 def mark_han_latin(text: str) -> str:
-    """Insert the Han/Latin mark (U+2060) at each Han/Latin-letter-or-digit boundary."""
-    out = []
-    for index, char in enumerate(text):
-        if index and is_han_latin_boundary(text[index - 1], char):
-            out.append(HAN_LATIN_MARK)
-        out.append(char)
-    return "".join(out)
+    """Han/Latin boundaries inside a run need no mark: drop the joiners earlier versions
+    put there (the typesetter spaces the boundary itself; a joiner would forbid the break)."""
+    if HAN_LATIN_MARK not in text:
+        return text
+    return "".join(char for index, char in enumerate(text)
+                   if not (char == HAN_LATIN_MARK and 0 < index < len(text) - 1
+                           and is_han_latin_boundary(text[index - 1], text[index + 1])))
+
+
+_QUOTE_BREAKS = re.compile(
+    r"(?<=[\w])(?=[“‘])|(?<=[”’])(?=[\w])")
+_EMAIL = re.compile(r"([\w.+-]+@)([\w-]+\.)(\w[\w.-]*)")
+
+
+def allow_quote_breaks(text: str) -> str:
+    """Allow the breaks clreq allows before an opening and after a closing quote.
+
+    Pango's UAX #14 (before Unicode 15.1 LB19a) never breaks on either side of a curly
+    quote (class QU), so ``度“丝路奖学金”申`` was one unbreakable chunk and the line before
+    it took the slack. A U+200B (invisible, never extracted) between a letter or Han and
+    the quote gives the break back; next to another mark nothing is inserted (the pair is
+    compressed, and a closing mark may not start a line anyway). An e-mail address may
+    break after its ``@`` and after the first dot of its domain (never before a dot)."""
+    if ZERO_WIDTH_SPACE in text:
+        return text                  # prepared already (idempotence)
+    text = _QUOTE_BREAKS.sub(ZERO_WIDTH_SPACE, text)
+    return _EMAIL.sub(lambda m: ZERO_WIDTH_SPACE.join(m.groups()), text)
 
 
 def glue_interpuncts(text: str) -> str:
@@ -111,8 +136,11 @@ def glue_last_two_han(text: str) -> str:
 def _mark_across_tags(fragment: _Fragment) -> None:
     for left, right in fragment.neighbouring_runs():
         before, after = fragment.text(left), fragment.text(right)
+        if after[:1] in (HAN_LATIN_MARK, HAN_LATIN_ELEMENT_MARK):
+            after = after[1:]        # already marked (idempotence), or an earlier version's joiner
+            fragment.set_text(right, after)
         if before and after and is_han_latin_boundary(before[-1], after[0]):
-            fragment.set_text(right, HAN_LATIN_MARK + after)
+            fragment.set_text(right, HAN_LATIN_ELEMENT_MARK + after)
 
 
 def _compress_across_tags(fragment: _Fragment) -> list[int]:
@@ -142,7 +170,7 @@ def prepare_zh_html(fragment_html: str) -> str:
     fragment = _Fragment(fragment_html)
     for index in fragment.text_indexes():
         text = fragment.text(index)
-        fragment.set_text(index, glue_interpuncts(mark_han_latin(text)))
+        fragment.set_text(index, glue_interpuncts(allow_quote_breaks(mark_han_latin(text))))
     _mark_across_tags(fragment)
     texts = fragment.text_indexes()
     if texts:

@@ -16,10 +16,16 @@ import unicodedata
 HAN_RANGES = "\u3007\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 HAN = re.compile(f"[{HAN_RANGES}]")
 
-# U+2060 WORD JOINER marks a Han/Latin boundary for the 1/4 em space (clreq 3.2.2); it is
-# invisible and forbids a break. (U+200B was tried: see renderer.typeset.weasyprint70.cjk.)
+# U+2060 WORD JOINER: invisible, forbids a break (interpuncts, the paragraph's last two Han).
+# Han/Latin spacing (clreq 3.2.2, 1/4 em) needs no character inside a text run: the
+# typesetter finds the boundaries itself (renderer.typeset.weasyprint70.cjk). Where an
+# element boundary separates Han from Latin (中<em>COVID</em>), U+200B ZERO WIDTH SPACE opens
+# the second run: it carries the space and allows the break clreq allows there.
+# HAN_LATIN_MARK (U+2060 at a boundary) is the mark of earlier versions, still understood.
 WORD_JOINER = "\u2060"
 HAN_LATIN_MARK = WORD_JOINER
+ZERO_WIDTH_SPACE = "\u200b"
+HAN_LATIN_ELEMENT_MARK = ZERO_WIDTH_SPACE
 HAN_LATIN_SPACE_EM = 0.25
 
 # Marks that are full-width (one em) in Simplified Chinese fonts. Curly quotes, the em dash,
@@ -30,6 +36,8 @@ COMPRESSIBLE_MARKS = frozenset("、，。．：；！？（）［］｛｝〔〕
 CLOSING_MARKS = frozenset("、，。．：；！？）］｝〕】》〉」』〗”’")  # never at a line start
 NEVER_SPACED_INSIDE = frozenset("—…")  # ——, …… are one 2 em mark: never open them up
 INTERPUNCTS = "·・"
+# Marks that may hang into the margin at a line end (clreq 3.1.7, hanging punctuation).
+HANGING_MARKS = frozenset("，。、")
 
 # Chinese context: Han characters and CJK / full-width punctuation (clreq 3.1).
 # Curly quotes are shared with English, so they do not make a context Chinese.

@@ -8,13 +8,19 @@ three things WeasyPrint 70 cannot do by itself:
   (``layout/inline.py`` ``count_expandable_spaces``, ``text/line_break.py``
   ``Layout.set_text``), so a pure Chinese line stays ragged and a lone space in a Chinese
   line takes all the slack.
-* 3.2.2 Han/Latin spacing: about 1/4 em between Han characters and Latin letters or digits.
-  ``renderer.prepare.typography`` marks each such boundary with U+2060 WORD JOINER
-  (invisible, never written as PDF text); here the mark gets a Pango letter-spacing
-  attribute of 1/4 em. The joiner forbids a break, so the space never stands at a line
-  start or end. (U+200B, which would keep the break, was tried: a line broken at it came
-  out 1-2 pt short of the column, because Pango's end-of-line handling of the zero-width
-  glyph does not match the spacing WeasyPrint budgets.)
+* 3.2.2 Han/Latin spacing: 1/4 em between Han characters and Latin letters or digits,
+  none where the line breaks at the boundary (clreq allows the break there). Letter
+  spacing cannot do it (Pango puts half of a character's spacing on each side of it), so
+  once Pango has laid a text out, the glyph before each boundary inside its first line is
+  made 1/4 em wider (``_widen_boundaries``; ``pango_layout_get_line`` is the documented way
+  to change glyph widths, it keeps Pango from caching the line's extents). A boundary at
+  the break is at the end of the first line, not inside it, so it gets nothing; WeasyPrint
+  then lays each line's text out again to measure it and to draw it, and the same rule
+  gives the same widths, so justified lines end flush. Pango chose the break without the
+  spaces: a layout with a width whose widened first line no longer fits is laid out again
+  that much narrower. Across an element boundary prepare puts a U+200B at the start of the
+  second run, which is widened the same way (and, being breakable, lets the line end before
+  the element).
 * 3.1.6.2 punctuation compression: of two adjacent full-width marks the first is set with
   the font's ``halt`` feature (half width).
 
@@ -50,6 +56,7 @@ from functools import lru_cache
 from renderer.text import (
     CLOSING_MARKS,
     COMPRESSIBLE_MARKS,
+    HAN_LATIN_ELEMENT_MARK,
     HAN_LATIN_MARK,
     HAN_LATIN_SPACE_EM,
     NEVER_SPACED_INSIDE,
@@ -59,6 +66,8 @@ from renderer.text import (
     is_latin_alnum,
     is_wide,
 )
+
+MARKS = (HAN_LATIN_ELEMENT_MARK, HAN_LATIN_MARK)
 
 
 def justification_multipliers(text: str, chinese: bool) -> list[float]:
@@ -73,10 +82,6 @@ def justification_multipliers(text: str, chinese: bool) -> list[float]:
         return [0.0] * len(text)
     multipliers = [0.0 if not is_wide(char, chinese) or char in NEVER_SPACED_INSIDE else 1.0
                    for char in text]
-    # A Han/Latin mark takes half a spacing (its Han neighbour gives the other half), so
-    # the boundary opens by the same amount as a Han gap, on top of its 1/4 em.
-    for index, marker in han_latin_markers(text):
-        multipliers[index] = 0.5 * marker
     return multipliers
 
 
@@ -86,6 +91,8 @@ def expandable_units(text: str, chinese: bool) -> float:
     # In Chinese a space is one more gap, opened by its neighbours' halves; WeasyPrint
     # would stretch it twice as much again (set_text gives it word spacing).
     spaces = 0 if chinese else text.count(" ") + text.count("\u00a0")
+    if chinese:
+        spaces += 0.5 * len(han_latin_boundaries(text))   # see _space_boundaries
     last = len(text) - 1
     units = 0.0
     for index, multiplier in enumerate(justification_multipliers(text, chinese)):
@@ -93,28 +100,22 @@ def expandable_units(text: str, chinese: bool) -> float:
     return spaces + units
 
 
-def han_latin_markers(text: str) -> list[tuple[int, float]]:
-    """(index, multiplier) of each Han/Latin mark (U+2060) between Han and Latin/digits.
-
-    A marker inside the text sits between its two neighbours (multiplier 1: half its
-    spacing on each side). One at the start of the text marks a boundary with the
-    element before it (prepare puts cross-element markers there); Pango drops its left
-    half, so it gets 2. One at the end of the text gets nothing (no space at a line end,
-    clreq 3.2.2); UAX #14 (LB11) forbids breaks on both sides of U+2060 anyway. Joiners
-    between two Han characters (paragraph-end glue) or before ``·`` get nothing either.
-    """
+@lru_cache(maxsize=16384)
+def han_latin_boundaries(text: str) -> tuple[int, ...]:
+    """Byte offsets in ``text`` (UTF-8) of the characters a 1/4 em space goes before:
+    each Han/Latin-letter-or-digit boundary, and the character after a mark that opens the
+    text (U+200B from prepare, or an earlier version's U+2060) when it is Han or Latin.
+    Offset 0 is never one (nothing before it in this text)."""
     found = []
-    last = len(text) - 1
+    offset = 0
+    previous = ""
     for index, char in enumerate(text):
-        if char != HAN_LATIN_MARK or index == last:
-            continue
-        after = text[index + 1]
-        if index == 0:
-            if is_han(after) or is_latin_alnum(after):
-                found.append((index, 2.0))
-        elif is_han_latin_boundary(text[index - 1], after):
-            found.append((index, 1.0))
-    return found
+        if index and (is_han_latin_boundary(previous, char) or (
+                index == 1 and previous in MARKS and (is_han(char) or is_latin_alnum(char)))):
+            found.append(offset)
+        offset += len(char.encode())
+        previous = char
+    return tuple(found)
 
 
 def halt_positions(text: str) -> list[int]:
@@ -157,9 +158,6 @@ def plan_text(text: str, lang: str | None, font_size: float, justification_spaci
         for index, char in enumerate(text):
             if chinese and char in " \u00a0":
                 plan[index] = _Spacing(unstretched=True)
-    for index, multiplier in han_latin_markers(text):
-        previous = plan.get(index, _Spacing())
-        plan[index] = _Spacing(previous.extra + multiplier * HAN_LATIN_SPACE_EM * font_size)
     if chinese:
         for index in halt_positions(text):
             plan[index] = _Spacing(plan.get(index, _Spacing()).extra, halt=True)
@@ -198,13 +196,103 @@ def _apply_plan(layout: object, plan: tuple[tuple[int, int, _Spacing], ...]) -> 
     pango.pango_layout_set_attributes(layout.layout, attr_list)
 
 
+_ffi_ready: list = []
+
+
+def _ffi():
+    """WeasyPrint's cffi handles, with the two Pango calls its declarations lack."""
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+    if not _ffi_ready:
+        ffi.cdef("PangoLayoutLine * pango_layout_get_line (PangoLayout *layout, int line);"
+                 "int pango_layout_get_width (PangoLayout *layout);")
+        _ffi_ready.append(True)
+    return ffi, pango, TO_UNITS
+
+
+def _widen_first_line(layout, offsets: tuple[int, ...], space: int) -> int:
+    """Add ``space`` (Pango units) to the glyph before each boundary inside the layout's
+    first line; the number of boundaries widened."""
+    ffi, pango, _ = _ffi()
+    line = pango.pango_layout_get_line(layout.layout, 0)
+    if line == ffi.NULL:
+        return 0
+    start, end = line.start_index, line.start_index + line.length
+    inside = [b for b in offsets if start < b < end]
+    if not inside:
+        return 0
+    glyphs = []                       # (byte offset of the cluster, glyph info), logical order
+    run = line.runs
+    while run != ffi.NULL:
+        item, string = run.data.item, run.data.glyphs
+        if item.analysis.level % 2 == 0:  # left to right (Chinese and Latin)
+            for i in range(string.num_glyphs):
+                glyphs.append((item.offset + string.log_clusters[i], string.glyphs + i))
+        run = run.next
+    widened = 0
+    position = 0
+    for boundary in inside:
+        while position + 1 < len(glyphs) and glyphs[position + 1][0] < boundary:
+            position += 1
+        if glyphs and glyphs[position][0] < boundary:
+            glyphs[position][1].geometry.width += space
+            widened += 1
+    return widened
+
+
+def _line_width(layout) -> int:
+    ffi, pango, _ = _ffi()
+    extents = ffi.new("PangoRectangle *")
+    pango.pango_layout_line_get_extents(pango.pango_layout_get_line(layout.layout, 0),
+                                        ffi.NULL, extents)
+    return extents.width
+
+
+def _space_boundaries(layout, justification: float) -> None:
+    """The Han/Latin spaces of the layout's first line, laid out narrower when needed.
+    A boundary also opens by the justification: half of it comes from the Han neighbour's
+    letter spacing, the other half with the space (``expandable_units`` counts it)."""
+    if not is_chinese_lang(layout.style["lang"]):
+        return
+    offsets = han_latin_boundaries(layout.text)
+    if not offsets:
+        return
+    ffi, pango, to_units = _ffi()
+    space = int((HAN_LATIN_SPACE_EM * layout.style["font_size"] + justification / 2)
+                * to_units)
+    width = pango.pango_layout_get_width(layout.layout)
+    narrowed = getattr(layout, "_press_narrowed", None)
+    if narrowed and narrowed[1] == width:
+        width = narrowed[0]        # a new text in a layout narrowed for the previous one
+        pango.pango_layout_set_width(layout.layout, width)
+        layout._press_narrowed = None
+    widened = _widen_first_line(layout, offsets, space)
+    target = width
+    for _ in range(4):
+        if width < 0 or not widened or _line_width(layout) <= width:
+            return
+        # Pango broke the line without the spaces: break it again that much narrower
+        target -= widened * space
+        pango.pango_layout_set_width(layout.layout, max(target, 0))
+        layout._press_narrowed = (width, max(target, 0))
+        widened = _widen_first_line(layout, offsets, space)
+
+
 def _patched_set_text(original: Callable) -> Callable:
     def set_text(self, text, justify=False):
+        if justify and is_chinese_lang(self.style["lang"]) and han_latin_boundaries(text):
+            # Only when drawing (``Layout.reactivate``): draw.text then sets single-paragraph
+            # mode, which would lay the text out again and lose the widened glyphs; set
+            # first, that call changes nothing.
+            from weasyprint.text.ffi import pango
+
+            pango.pango_layout_set_single_paragraph_mode(self.layout, True)
         original(self, text, justify)
         spacing = self.justification_spacing if justify else 0
         plan = plan_text(self.text, self.style["lang"], self.style["font_size"], spacing)
         if plan:
             _apply_plan(self, plan)
+        _space_boundaries(self, spacing)
     set_text.__wrapped__ = original
     return set_text
 
