@@ -19,8 +19,17 @@ from tests.conftest import ROOT, SAMPLE
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of what the wheel is made of, so that setuptools' build/ folder
+    # lands there and not in the checkout.
+    source = work / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("renderer", "styles", "fonts"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "-w", work, ROOT],
+                    "--no-build-isolation", "--disable-pip-version-check", "-w", work, source],
                    check=True, capture_output=True, cwd=work)
     [wheel] = work.glob("bilingual_press-*.whl")
     venv = work / "venv"

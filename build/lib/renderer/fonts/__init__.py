@@ -1,1 +1,0 @@
-"""Package data: the bundled fonts and their licences (renderer.assets)."""

@@ -1,1 +1,0 @@
-"""Package data: the templates, stylesheets, theme and CMYK profile (renderer.assets)."""
