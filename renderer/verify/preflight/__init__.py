@@ -30,8 +30,6 @@ from renderer.policy import (
     DEFAULT_BLEED_MM,
     DEFAULT_INK_LIMIT,
     EDITIONS,
-    INK_LIMIT_RANGE,
-    MAX_BLEED_MM,
     PAGE_SIZES_MM,
 )
 from renderer.verify.preflight.reader import WalkBudget, open_guarded, take_inventory
@@ -164,13 +162,14 @@ def _validate_arguments(edition: str, page_size: str | None, bleed_mm: float, in
     if page_size is not None and page_size.upper() not in {k.upper() for k in PAGE_SIZES_MM}:
         raise PressError(f"unknown page size '{page_size}'.", field="page_size",
                          fix="Use A4 or Letter.")
-    if not 0 <= bleed_mm <= 2 * MAX_BLEED_MM:
+    # Wider than the manifest allows (policy.MAX_BLEED_MM, INK_LIMIT_RANGE): preflight
+    # also judges other tools' files.
+    if not 0 <= bleed_mm <= 20:
         raise PressError(f"bleed of {bleed_mm} mm is out of range.", field="bleed_mm",
-                         fix=f"Use a bleed between 0 and {2 * MAX_BLEED_MM:g} mm (3 mm is the norm).")
-    low, high = INK_LIMIT_RANGE
-    if not low // 2 <= ink_limit <= high:
+                         fix="Use a bleed between 0 and 20 mm (3 mm is the norm).")
+    if not 100 <= ink_limit <= 400:
         raise PressError(f"ink limit of {ink_limit}% is out of range.", field="ink_limit",
-                         fix=f"Use a total area coverage between {low // 2} and {high} percent.")
+                         fix="Use a total area coverage between 100 and 400 percent.")
     if page_multiple is not None and page_multiple < 1:
         raise PressError(f"page multiple {page_multiple} must be a positive number.",
                          field="page_multiple", fix="Use 4 for saddle stitching, or leave it out.")
