@@ -233,10 +233,11 @@ class TextBox:
     rect: Rect
 
 
-def text_boxes(pdf: Path, password: str | None = None) -> Iterator[list[TextBox]]:
-    """Per page, the tight boxes of the drawn characters (PDFium's text page:
+def text_boxes(pdf: Path, password: str | None = None) -> Iterator[TextBox]:
+    """The tight box of every drawn character, page by page (PDFium's text page:
     ``FPDFText_GetCharBox``), spaces and PDFium's generated characters left out.
-    Call only on a guarded file."""
+    One at a time, so a page of a million characters costs no memory. Call only on a
+    guarded file."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -244,7 +245,6 @@ def text_boxes(pdf: Path, password: str | None = None) -> Iterator[list[TextBox]
     try:
         for number, page in enumerate(document, start=1):
             textpage = page.get_textpage()
-            boxes = []
             for index in range(textpage.count_chars()):
                 if raw.FPDFText_IsGenerated(textpage.raw, index) == 1:
                     continue
@@ -254,10 +254,9 @@ def text_boxes(pdf: Path, password: str | None = None) -> Iterator[list[TextBox]
                 left, bottom, right, top = textpage.get_charbox(index)
                 if right - left <= 0 and top - bottom <= 0:
                     continue
-                boxes.append(TextBox(number, char, (left, bottom, right, top)))
+                yield TextBox(number, char, (left, bottom, right, top))
             textpage.close()
             page.close()
-            yield boxes
     finally:
         document.close()
 
@@ -273,7 +272,7 @@ def image_picture(image: pikepdf.Object):
     when it cannot be decoded. Call only on a guarded file."""
     try:
         picture = pikepdf.PdfImage(image).as_pil_image()
-    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError, TypeError):
+    except Exception:  # noqa: BLE001 - hostile samples fail in many ways (and Pillow's bomb guard)
         return None
     while picture.width * picture.height > MAX_SAMPLE_PIXELS:
         picture = picture.reduce(2)
