@@ -249,3 +249,21 @@ def test_every_rule_names_what_it_checks_and_its_norm():
     assert len({rule.name for rule in RULES}) == len(RULES)
     for rule in RULES:
         assert rule.checks and rule.norm and rule.hint, rule.name
+
+
+def test_content_too_large_to_parse_is_skipped_with_a_warning_not_parsed(tmp_path):
+    """4 MB of fills would take ~400 MB as parsed operators: not interpreted, reported."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_indirect(
+        pikepdf.Stream(pdf, b"0 0 1 1 re f\n" * (4 * 1024 * 1024 // 13)))
+    dense = tmp_path / "dense.pdf"
+    pdf.save(dense)
+    code, stderr, rss_mb, seconds = measured_cli("check", dense, "--json", tmp=tmp_path)
+    assert code == 1 and "Traceback" not in stderr, stderr
+    assert rss_mb < BOMB_MAX_RSS_MB, f"{rss_mb:.0f} MB"
+    report = json.loads(run_cli("check", dense, "--json").stdout)
+    check = next(c for c in report["checks"] if c["name"] == "content-streams")
+    assert check["status"] == "warn" and "not interpreted" in check["evidence"], check

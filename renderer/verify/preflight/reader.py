@@ -20,7 +20,7 @@ import binascii
 import math
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,10 @@ MAX_STREAM_BYTES = 128 * 1024 * 1024       # any one stream, decoded
 MAX_CONTENT_BYTES = 16 * 1024 * 1024       # one content stream that is parsed into operators
 MAX_TOTAL_DECODED_BYTES = 512 * 1024 * 1024  # all streams of the file together
 MAX_OPERATORS = 2_000_000                  # content operators walked, forms re-walked included
+# pikepdf parses a content stream into a list of Python objects, ~100 bytes of memory per
+# byte of content: content held open at once (a page and the forms it is inside) is capped
+# at this; a larger stream is not interpreted (content-streams warns) rather than parsed.
+MAX_PARSED_BYTES = 1024 * 1024
 _INFLATE_CHUNK = 1 << 20
 # How much larger than its encoded bytes a stream can get through a filter that cannot be
 # decoded piecewise here: RunLength at most 128x; LZW (12-bit codes) at most ~3,600x.
@@ -478,9 +482,23 @@ class FontUse:
     pages: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One thing the content draws: a text show, fill, stroke, image, shading, or a
+    transparency group's blending space, with the CTM and colour in force."""
+
+    page: int
+    kind: str  # text, fill, stroke, image, shading, blend
+    space: Space
+    values: tuple[float, ...]  # the colour; empty for images and shadings
+    ctm: Matrix
+    bounds: Rect | None  # in page space; None when not tracked (text, shadings)
+    outside_trim: bool
+
+
 @dataclass
 class Inventory:
-    """What the content streams of all pages draw."""
+    """What the content streams of all pages draw, counted by page, use and colour."""
 
     colours: Counter[ColourUse] = field(default_factory=Counter)
     images: list[ImagePlacement] = field(default_factory=list)
@@ -489,22 +507,51 @@ class Inventory:
     fonts: dict[tuple[int, int] | int, FontUse] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
+    def add(self, drawn: Drawn) -> None:
+        self.colours[ColourUse(drawn.page, drawn.kind, drawn.space, drawn.values,
+                               drawn.outside_trim)] += 1
+
+
+def _walk_page(document: pikepdf.Pdf, number: int, budget: WalkBudget, inventory: Inventory,
+               resolver: SpaceResolver, emit: Callable[[Drawn], None]) -> None:
+    page = document.pages[number - 1]
+    trim = page_box(page.obj, "/TrimBox") or media_box(page)
+    user_unit = float(page.obj.get("/UserUnit", 1.0))
+    walker = ContentWalker(inventory, resolver, number, trim, user_unit, budget, emit)
+    walker.record_group(page.obj, page.obj.get("/Resources"))
+    try:
+        walker.walk(page, page.obj.get("/Resources"), IDENTITY, IDENTITY, 0)
+    except pikepdf.PdfError as error:
+        inventory.problems.append(f"page {number}: content stream unreadable ({error})")
+
+
+def walk_pages(document: pikepdf.Pdf, budget: WalkBudget,
+               inventory: Inventory | None = None) -> Iterator[Drawn]:
+    """Everything the pages draw, page by page, in content order (the file must have been
+    guarded). Fonts, images and problems are noted in ``inventory`` on the way."""
+    inventory = inventory if inventory is not None else Inventory()
+    resolver = SpaceResolver()
+    for number in range(1, len(document.pages) + 1):
+        drawn: list[Drawn] = []
+        _walk_page(document, number, budget, inventory, resolver, drawn.append)
+        yield from drawn
+
 
 def take_inventory(document: pikepdf.Pdf, budget: WalkBudget) -> Inventory:
-    """Walk every page's content (the file must have been guarded)."""
+    """Walk every page's content and count what is drawn (nothing is kept per drawing)."""
     inventory = Inventory()
     resolver = SpaceResolver()
-    for number, page in enumerate(document.pages, start=1):
-        media = media_box(page)
-        trim = page_box(page.obj, "/TrimBox") or media
-        user_unit = float(page.obj.get("/UserUnit", 1.0))
-        walker = ContentWalker(inventory, resolver, number, trim, user_unit, budget)
-        walker.record_group(page.obj, page.obj.get("/Resources"))
-        try:
-            walker.walk(page, page.obj.get("/Resources"), IDENTITY, IDENTITY, 0)
-        except pikepdf.PdfError as error:
-            inventory.problems.append(f"page {number}: content stream unreadable ({error})")
+    for number in range(1, len(document.pages) + 1):
+        _walk_page(document, number, budget, inventory, resolver, inventory.add)
     return inventory
+
+
+def _source_streams(source: pikepdf.Object | pikepdf.Page) -> list[pikepdf.Stream]:
+    if isinstance(source, pikepdf.Page):
+        contents = source.obj.get("/Contents")
+        items = contents if isinstance(contents, pikepdf.Array) else [contents]
+        return [item for item in items if isinstance(item, pikepdf.Stream)]
+    return [source] if isinstance(source, pikepdf.Stream) else []
 
 
 FILL_MODES = {0, 2, 4, 6}  # text render modes that fill (ISO 32000-1 table 106)
@@ -549,34 +596,55 @@ class ContentWalker:
     """
 
     def __init__(self, inventory: Inventory, resolver: SpaceResolver, page: int, trim: Rect,
-                 user_unit: float, budget: WalkBudget) -> None:
+                 user_unit: float, budget: WalkBudget,
+                 emit: Callable[[Drawn], None]) -> None:
         self.inventory = inventory
         self.resolver = resolver
         self.page = page
         self.trim = trim
         self.user_unit = user_unit
         self.budget = budget
+        self.emit = emit
+        self.held = 0  # decoded content bytes of the streams being walked (nested forms)
         self.active: list[tuple[int, int]] = []  # forms being walked: breaks reference cycles
         self.walked_patterns: set[tuple[int, int]] = set()
 
     # -- recording
 
-    def record_colour(self, usage: str, colour: Colour, bounds: Rect | None) -> None:
+    def record_colour(self, usage: str, colour: Colour, bounds: Rect | None,
+                      ctm: Matrix = IDENTITY) -> None:
         outside = bounds is not None and not overlaps(bounds, self.trim)
-        self.inventory.colours[ColourUse(self.page, usage, colour.space, colour.values, outside)] += 1
+        self.emit(Drawn(self.page, usage, colour.space, colour.values, ctm, bounds, outside))
 
     def record_group(self, owner: pikepdf.Object, resources: pikepdf.Object | None) -> None:
         """A transparency group's blending colour space (ISO 32000-1 §11.6.6)."""
         group = owner.get("/Group")
         if group is not None and group.get("/CS") is not None:
             space = self.resolver.resolve(group.CS, resources)
-            self.inventory.colours[ColourUse(self.page, "blend", space, (), False)] += 1
+            self.emit(Drawn(self.page, "blend", space, (), IDENTITY, None, False))
 
     # -- walking
 
     def walk(self, source: pikepdf.Object | pikepdf.Page, resources: pikepdf.Object | None,
              ctm: Matrix, base: Matrix, depth: int) -> None:
         """Interpret ``source``; ``base`` maps its default space to the page (for patterns)."""
+        size = 0
+        try:
+            for stream in _source_streams(source):
+                size += decoded_size(stream, MAX_PARSED_BYTES - self.held - size)
+        except StreamTooLarge:
+            self._problem(f"content of more than {_megabytes(MAX_PARSED_BYTES)} (with the "
+                          "forms it is inside) was not interpreted: too large to check here")
+            return
+        self.held += size
+        try:
+            self._walk_instructions(source, resources, ctm, base, depth)
+        finally:
+            self.held -= size
+
+    def _walk_instructions(self, source: pikepdf.Object | pikepdf.Page,
+                           resources: pikepdf.Object | None, ctm: Matrix, base: Matrix,
+                           depth: int) -> None:
         black = initial_colour(DEVICE_SPACES["/DeviceGray"])
         state = State(ctm, black, black)
         stack: list[State] = []
@@ -642,10 +710,10 @@ class ContentWalker:
                resources: pikepdf.Object | None, base: Matrix, depth: int) -> None:
         bounds = bounding_box(path)
         if operator in FILL_PAINTS:
-            self.record_colour("fill", state.fill, bounds)
+            self.record_colour("fill", state.fill, bounds, state.ctm)
             self._pattern(state.fill, resources, base, depth)
         if operator in STROKE_PAINTS:
-            self.record_colour("stroke", state.stroke, bounds)
+            self.record_colour("stroke", state.stroke, bounds, state.ctm)
             self._pattern(state.stroke, resources, base, depth)
 
     def _set_colour(self, operator: str, operands: list, state: State,
@@ -672,10 +740,10 @@ class ContentWalker:
                    depth: int) -> None:
         # Text position is not tracked: text counts as inside the trim, the strict choice.
         if state.render_mode in FILL_MODES:
-            self.record_colour("text", state.fill, None)
+            self.record_colour("text", state.fill, None, state.ctm)
             self._pattern(state.fill, resources, base, depth)
         if state.render_mode in STROKE_MODES:
-            self.record_colour("text", state.stroke, None)
+            self.record_colour("text", state.stroke, None, state.ctm)
             self._pattern(state.stroke, resources, base, depth)
 
     def _use_font(self, name: str, resources: pikepdf.Object | None) -> None:
@@ -723,10 +791,10 @@ class ContentWalker:
         bounds = bounding_box(corners)
         if image.get("/ImageMask", False):
             # A stencil mask paints the current fill colour through its 1-bit shape.
-            self.record_colour("fill", state.fill, bounds)
+            self.record_colour("fill", state.fill, bounds, state.ctm)
             return
         space = self._image_space(image, resources)
-        self.record_colour("image", Colour(space, ()), bounds)
+        self.record_colour("image", Colour(space, ()), bounds, state.ctm)
         self.inventory.image_objects.setdefault(image.objgen, (image, space))
         self.inventory.image_pages[image.objgen].add(self.page)
         self._placement(name, int(image.get("/Width", 0)), int(image.get("/Height", 0)), space,
@@ -744,10 +812,10 @@ class ContentWalker:
         bounds = bounding_box(corners)
         dictionary = inline.obj
         if dictionary.get("/ImageMask", False):
-            self.record_colour("fill", state.fill, bounds)
+            self.record_colour("fill", state.fill, bounds, state.ctm)
             return
         space = self.resolver.resolve(dictionary.get("/ColorSpace"), resources)
-        self.record_colour("image", Colour(space, ()), bounds)
+        self.record_colour("image", Colour(space, ()), bounds, state.ctm)
         self._placement("inline image", int(dictionary.get("/Width", 0)),
                         int(dictionary.get("/Height", 0)), space, state.ctm)
 
