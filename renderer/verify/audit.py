@@ -25,12 +25,12 @@ Rules counted (W3C clreq, https://www.w3.org/TR/clreq/):
 from __future__ import annotations
 
 import ctypes
-import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from renderer.diagnostics import Diagnostic, Report
 from renderer.errors import PressError
 from renderer.text import is_han, is_latin_alnum, is_wide
 
@@ -57,6 +57,18 @@ COLUMN_GUTTER_EM = 1.2      # a wider gap may separate two columns ...
 GUTTER_STRIP_PT = 3.0       # ... if a strip this wide is empty in the lines around it
 GUTTER_SEARCH_PT = 60.0     # how far above and below to look for text across the gap
 PARAGRAPH_GAP_RATIO = 1.3   # baseline distance above 1.3 x the usual pitch ends a paragraph
+HINTS = {
+    "line-start-prohibited": "Let the line break before the mark (line-break: strict), or "
+                             "review the finding.",
+    "line-end-opening": "Keep the opening mark with what follows it.",
+    "split-dash-ellipsis": "Keep —— and …… on one line.",
+    "justified-line-short": "Justify the Chinese text (text-align: justify, inter-character).",
+    "han-latin-no-gap": "Add a quarter-em space between Han and Latin (prepare_zh_html).",
+    "gap-inside-latin-word": "Do not let justification open Latin words.",
+    "wide-gap": "Remove the space that took the line's slack.",
+    "single-char-last-line": "Rebreak the paragraph so its last line holds more than one "
+                             "character.",
+}
 
 
 @dataclass(frozen=True)
@@ -147,31 +159,49 @@ class AuditReport:
     def ok(self) -> bool:
         return not self.findings
 
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Each finding as a warning (it needs a human's eye), code ``audit.<rule>``."""
+        return [Diagnostic(severity="warning", code=f"audit.{f.rule}",
+                           message=(f"{f.detail}: " if f.detail else "") + f.line,
+                           file=self.pdf, page=f.page, hint=HINTS.get(f.rule))
+                for f in self.findings]
+
+    def as_report(self) -> Report:
+        verdict = "OK" if self.ok else f"{len(self.findings)} findings"
+        return Report(
+            title=f"Chinese typography audit (W3C clreq): {self.pdf}: {verdict}",
+            diagnostics=self.diagnostics,
+            figures={"pdf": self.pdf, "chinese_lines": self.chinese_lines,
+                     "body_lines": self.body_lines, "counts": self.counts})
+
     def to_text(self) -> str:
-        lines = [f"Chinese typography audit (W3C clreq): {self.pdf}",
-                 f"{self.chinese_lines} Chinese lines, {self.body_lines} body lines checked"]
-        lines += [f"  {rule:24} {count}" for rule, count in self.counts.items()]
-        for finding in self.findings:
-            detail = f" ({finding.detail})" if finding.detail else ""
-            lines.append(f"p.{finding.page} {finding.rule}{detail}: {finding.line}")
-        lines.append("OK" if self.ok else f"{len(self.findings)} findings")
-        return "\n".join(lines)
+        return self.as_report().to_text()
 
     def to_json(self) -> str:
-        return json.dumps({"pdf": self.pdf, "ok": self.ok, "counts": self.counts,
-                           "chinese_lines": self.chinese_lines,
-                           "body_lines": self.body_lines,
-                           "findings": [asdict(f) for f in self.findings]},
-                          ensure_ascii=False, indent=2)
+        report = self.as_report()
+        report.figures["findings"] = [asdict(f) for f in self.findings]
+        return report.to_json()
 
 
 # --- reading the PDF -------------------------------------------------------------------
 
 def read_glyphs(pdf: Path) -> list[list[Glyph]]:
     """Drawn characters per page (PDFium's generated spaces and line ends left out)."""
+    import pikepdf
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
+    from renderer.verify.preflight.reader import open_guarded
+
+    if not Path(pdf).is_file():
+        raise PressError("does not exist or is not a file.", file=pdf,
+                         fix="Give the path of a PDF written by make-issue.")
+    try:
+        open_guarded(pdf).close()  # refuses decompression bombs before PDFium decodes them
+    except pikepdf.PasswordError:
+        raise PressError("needs a password to open, so it cannot be audited.", file=pdf,
+                         fix="Audit the file before it is encrypted.") from None
     try:
         document = pdfium.PdfDocument(str(pdf))
     except (pdfium.PdfiumError, FileNotFoundError) as error:

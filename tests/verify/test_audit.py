@@ -104,9 +104,15 @@ def test_each_rule_can_fire(tmp_path):
               f'<p lang="zh-Hans">{body}</p><p lang="zh-Hans" style="text-indent:0">{lone}</p>')
     weasyprint70.uninstall()
     try:
-        counts = audit(render(markup, tmp_path / "bad.pdf")).counts
+        report = audit(render(markup, tmp_path / "bad.pdf"))
     finally:
         weasyprint70.install()
+    counts = report.counts
+    # The same findings as diagnostics: one warning per finding, code audit.<rule>, its page.
+    assert len(report.diagnostics) == len(report.findings)
+    assert {d.code for d in report.diagnostics} == {f"audit.{r}" for r, n in counts.items() if n}
+    assert all(d.severity == "warning" and d.page == 1 and d.hint for d in report.diagnostics)
+    assert not report.ok and json.loads(report.to_json())["diagnostics"]
     assert counts["line-start-prohibited"] == 1
     assert counts["line-end-opening"] == 1
     assert counts["han-latin-no-gap"] == 2          # 第44个 without prepare_zh_html

@@ -312,3 +312,20 @@ def test_pdf_read_back_matches_the_fixture_claims(good_pdf):
         assert [round(float(v), 2) for v in page.TrimBox] == [0, 0, 595.28, 841.89]
         assert [round(float(v), 2) for v in page.BleedBox] == [-8.5, -8.5, 603.78, 850.39]
         assert pdf.Root.OutputIntents[0].DestOutputProfile.read_bytes()[16:20] == b"CMYK"
+
+
+def test_failed_checks_are_error_diagnostics_and_warnings_warnings(kit, good_pdf):
+    report = preflight(kit.render("rgb-text-3.pdf", "<p style='color: rgb(0,0,255)'>x</p>"))
+    failed = {f"preflight.{c.name}" for c in report.checks if c.status == "fail"}
+    warned = {f"preflight.{c.name}" for c in report.checks if c.status == "warn"}
+    assert {d.code for d in report.diagnostics if d.severity == "error"} == failed
+    assert {d.code for d in report.diagnostics if d.severity == "warning"} == warned
+    colour = next(d for d in report.diagnostics if d.code == "preflight.text-colour")
+    assert colour.page == 1 and colour.hint and colour.file == str(report.pdf)
+    data = json.loads(report.to_json())
+    assert [d["code"] for d in data["diagnostics"]] == [d.code for d in report.diagnostics]
+    assert "[error] preflight.text-colour" in report.to_text()
+    # A warning alone does not fail the file: ok and the JSON's "ok" agree with the exit code.
+    good = preflight(good_pdf)
+    assert good.ok and json.loads(good.to_json())["ok"] is True
+    assert [d.severity for d in good.diagnostics] == ["warning"] * len(good.diagnostics)
