@@ -38,6 +38,8 @@ from rich.console import Console
 from renderer.deliver.ledger import Ledger, ledger_status
 from renderer.deliver.mail import (
     HTML_BODY_LIMIT,
+    ConsoleProgress,
+    LineRecorder,
     RetryPolicy,
     SmtpSettings,
     build_message,
@@ -53,6 +55,7 @@ from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph
 from tests.conftest import ROOT
 
 REPO = ROOT
+SLUG = "cq-foreign-affairs"
 SECRET = "test-unsubscribe-secret"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_connection_attempts=3)
 
@@ -193,8 +196,8 @@ def plain_settings(controller) -> SmtpSettings:
     return SmtpSettings(host="127.0.0.1", port=controller.port, security="none", timeout=10)
 
 
-def quiet() -> Console:
-    return Console(file=io.StringIO(), width=200)
+def quiet() -> LineRecorder:
+    return LineRecorder()
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:
@@ -213,7 +216,7 @@ def test_fifty_subscribers_get_one_complete_message_each(mail_setup, tmp_path):
     handler = RecordingHandler()
     ledger = tmp_path / "dist" / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), progress=quiet())
 
     assert len(handler.messages) == 50
     assert sorted(handler.received()) == sorted(s.email for s in plan.subscribers)
@@ -231,10 +234,10 @@ def test_fifty_subscribers_get_one_complete_message_each(mail_setup, tmp_path):
     assert len(message_ids) == 50
 
     with Ledger.open(ledger) as opened:
-        rows = opened.deliveries("2022-02")
+        rows = opened.deliveries(SLUG, "2022-02")
     assert len(rows) == 50 and {row.state for row in rows} == {"sent"}
     assert all(row.attempts == 1 and row.reply.startswith("250") and row.sent_at for row in rows)
-    assert "sent     50" in ledger_status(ledger, "2022-02")
+    assert "sent     50" in ledger_status(ledger, SLUG, "2022-02")
 
 
 def assert_structure(message, pdf: bytes) -> None:
@@ -292,8 +295,8 @@ def test_running_again_after_a_complete_send_sends_nothing(mail_setup, tmp_path)
     handler = RecordingHandler()
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
-        again = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        send(plan, ledger, plain_settings(controller), progress=quiet())
+        again = send(plan, ledger, plain_settings(controller), progress=quiet())
     assert len(handler.messages) == 5
     assert again.sent == [] and again.already_sent == 5
 
@@ -305,8 +308,7 @@ import pickle, sys
 from pathlib import Path
 from renderer.deliver.mail import SmtpSettings, send
 plan = pickle.loads(Path(sys.argv[1]).read_bytes())
-send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30),
-     show_progress=False)
+send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30))
 """
 
 
@@ -334,11 +336,11 @@ def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
         assert sender.returncode == -signal.SIGKILL
 
         with Ledger.open(ledger) as opened:
-            counts = opened.counts("2022-02")
-            in_flight = [row.email for row in opened.deliveries("2022-02") if row.state == "sending"]
+            counts = opened.counts(SLUG, "2022-02")
+            in_flight = [row.email for row in opened.deliveries(SLUG, "2022-02") if row.state == "sending"]
         assert counts == {"queued": 25, "sending": 1, "sent": 24, "failed": 0}
 
-        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), progress=quiet())
 
     received = handler.received()
     assert set(received) == {s.email for s in plan.subscribers}  # everyone has the issue
@@ -348,7 +350,7 @@ def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
     assert len(summary.sent) == 26  # the 25 never tried plus the one in flight
     copies = [parse(raw)["Message-ID"] for rcpts, raw in handler.messages if rcpts == in_flight]
     assert len(copies) == 2 and copies[0] == copies[1]  # same Message-ID: clients can fold them
-    status = ledger_status(ledger, "2022-02")
+    status = ledger_status(ledger, SLUG, "2022-02")
     assert "sent     50" in status
     assert "Possibly duplicated (1)" in status and in_flight[0] in status
 
@@ -366,8 +368,8 @@ def test_451_is_retried_with_backoff_and_550_fails_only_that_subscriber(mail_set
     handler.always_refuse[refused] = "550 5.1.1 No such user here"
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        summary = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
-        again = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
+        again = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
 
     received = handler.received()
     assert set(received) == set(addresses) - {refused}
@@ -377,10 +379,10 @@ def test_451_is_retried_with_backoff_and_550_fails_only_that_subscriber(mail_set
     assert summary.failed == [(refused, "550 5.1.1 No such user here")]
     assert again.sent == [] and again.failed == []
     with Ledger.open(ledger) as opened:
-        rows = {row.email: row for row in opened.deliveries("2022-02")}
+        rows = {row.email: row for row in opened.deliveries(SLUG, "2022-02")}
     assert rows[refused].state == "failed" and rows[refused].reply == "550 5.1.1 No such user here"
     assert all(rows[a].state == "sent" and rows[a].attempts == 2 for a in greylisted)
-    assert "Failed permanently (1)" in ledger_status(ledger, "2022-02")
+    assert "Failed permanently (1)" in ledger_status(ledger, SLUG, "2022-02")
 
 
 def test_a_persistent_4xx_stays_queued_for_the_next_run(mail_setup, tmp_path):
@@ -390,10 +392,10 @@ def test_a_persistent_4xx_stays_queued_for_the_next_run(mail_setup, tmp_path):
     handler.rcpt_replies[stubborn] = ["452 4.2.2 Mailbox full"] * 4
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        first = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        first = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
         assert first.deferred == [(stubborn, "452 4.2.2 Mailbox full")]
-        assert "run --send again" in ledger_status(ledger, "2022-02")
-        second = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        assert "run --send again" in ledger_status(ledger, SLUG, "2022-02")
+        second = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
     assert second.sent == [stubborn]
     assert handler.received()[stubborn] == 1 and handler.rcpt_attempts[stubborn] == 5
 
@@ -404,9 +406,9 @@ def test_a_refused_sender_stops_the_run_without_failing_subscribers(mail_setup, 
     handler.mail_reply = "550 5.7.1 Sender not allowed"
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller, pytest.raises(PressError, match="refused MAIL FROM"):
-        send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
     with Ledger.open(ledger) as opened:
-        assert opened.counts("2022-02")["queued"] == 3
+        assert opened.counts(SLUG, "2022-02")["queued"] == 3
 
 
 def test_console_output_shows_csv_text_literally(mail_setup, tmp_path):
@@ -417,8 +419,8 @@ def test_console_output_shows_csv_text_literally(mail_setup, tmp_path):
     output = io.StringIO()
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
-        send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=Console(file=output, width=300),
-             show_progress=False)  # fmt: skip
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller),
+             progress=ConsoleProgress(Console(file=output, width=300), bar=False))
     assert "line 3: not a usable e-mail address: '[/bold]bad' ([/bold]bad,x,en)" in output.getvalue()
     assert "Sending 1 message(s) now" in output.getvalue() and len(handler.messages) == 1
 
@@ -428,7 +430,7 @@ def test_a_message_over_the_server_size_limit_is_refused_before_data(mail_setup,
     handler = RecordingHandler()
     with smtp_server(handler, data_size_limit=20_000) as controller:  # the PDF alone is 40 KB
         with pytest.raises(PressError, match="refused MAIL FROM") as error:
-            send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=quiet(), show_progress=False)
+            send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
     assert "552" in str(error.value) and handler.messages == []
 
 
@@ -437,10 +439,10 @@ def test_an_unreachable_server_is_a_press_error_and_nothing_is_lost(mail_setup, 
     ledger = tmp_path / "mail-ledger.sqlite"
     nobody = SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout=2)
     with pytest.raises(PressError, match="Cannot connect") as error:
-        send(plan, ledger, nobody, retry=FAST_RETRY, console=quiet(), show_progress=False)
+        send(plan, ledger, nobody, retry=FAST_RETRY, progress=quiet())
     assert "run the same command again" in str(error.value)
     with Ledger.open(ledger) as opened:
-        assert opened.counts("2022-02") == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+        assert opened.counts(SLUG, "2022-02") == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
 
 
 def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
@@ -448,8 +450,7 @@ def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
         started = time.monotonic()
-        send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=600, console=quiet(),
-             show_progress=False)  # fmt: skip
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=600, progress=quiet())
         elapsed = time.monotonic() - started
     assert len(handler.messages) == 4
     assert elapsed >= 0.3  # 4 messages at 10 per second: 3 gaps of 0.1 s
@@ -477,7 +478,7 @@ def test_cr_lf_in_a_name_or_title_cannot_inject_headers(mail_setup, tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
         send(replace(plan, subscribers=(subscriber,)), tmp_path / "l.sqlite", plain_settings(controller),
-             console=quiet(), show_progress=False)  # fmt: skip
+             progress=quiet())  # fmt: skip
     assert [rcpts for rcpts, _ in handler.messages] == [["eve@example.net"]]
 
 
@@ -564,10 +565,10 @@ def test_tls_with_login_and_the_password_never_shown(mail_setup, tmp_path, secur
     }  # fmt: skip
     with smtp_server(handler, authenticator=authenticator, auth_required=True, **tls_options) as controller:
         settings_ = replace(SmtpSettings.from_env({**environment, "PRESS_SMTP_PORT": str(controller.port)}), timeout=5)
-        summary = send(plan, tmp_path / "l.sqlite", settings_, console=Console(file=output), show_progress=False)
+        summary = send(plan, tmp_path / "l.sqlite", settings_, progress=ConsoleProgress(Console(file=output), bar=False))
         wrong = replace(settings_, password="wrong-Pass-99")
         with pytest.raises(PressError, match="refused the login") as error:
-            send(plan, tmp_path / "other.sqlite", wrong, retry=FAST_RETRY, console=quiet(), show_progress=False)
+            send(plan, tmp_path / "other.sqlite", wrong, retry=FAST_RETRY, progress=quiet())
     assert len(handler.messages) == 3 and len(summary.sent) == 3
     assert logins[0] == (b"press", b"pw-Secret-42")
     assert "pw-Secret-42" not in output.getvalue() + summary.render() + repr(settings_)
@@ -583,7 +584,7 @@ def test_an_untrusted_certificate_is_a_press_error(mail_setup, tmp_path):
     with smtp_server(handler, ssl_context=server_context) as controller:
         settings_ = SmtpSettings("127.0.0.1", controller.port, "tls", timeout=5)  # system CAs only
         with pytest.raises(PressError, match="certificate"):
-            send(plan, tmp_path / "l.sqlite", settings_, retry=FAST_RETRY, console=quiet(), show_progress=False)
+            send(plan, tmp_path / "l.sqlite", settings_, retry=FAST_RETRY, progress=quiet())
     assert handler.messages == []
 
 
@@ -658,7 +659,8 @@ def test_outbox_files_are_complete_messages_written_atomically(mail_setup, tmp_p
     plan = mail_setup(6)
     paths = write_outbox(plan, tmp_path / "outbox")
     assert len(paths) == 6 and all(path.suffix == ".eml" and path.name.isascii() for path in paths)
-    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == sorted(p.name for p in paths)
+    written = [p.name for p in (tmp_path / "outbox").iterdir() if p.name != ".press-outbox"]
+    assert sorted(written) == sorted(p.name for p in paths)
     for path, subscriber in zip(paths, plan.subscribers):
         message = parse(path.read_bytes())
         assert_structure(message, plan.pdf)
@@ -699,5 +701,5 @@ def test_first_sentence_without_an_end_is_cut_at_a_word():
 
 def test_status_without_a_ledger_is_a_press_error(tmp_path):
     with pytest.raises(PressError, match="no mail ledger"):
-        ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", "2022-02")
+        ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", SLUG, "2022-02")
     assert not (tmp_path / "dist").exists()
