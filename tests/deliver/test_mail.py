@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,6 +39,7 @@ from rich.console import Console
 from renderer.deliver.ledger import Ledger, ledger_status
 from renderer.deliver.mail import (
     HTML_BODY_LIMIT,
+    PRESS_HEADERS,
     ConsoleProgress,
     LineRecorder,
     RetryPolicy,
@@ -52,15 +54,52 @@ from renderer.deliver.mail import (
 from renderer.deliver.subscribers import Subscriber
 from renderer.errors import PressError
 from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE, run_cli
 
 REPO = ROOT
 SLUG = "cq-foreign-affairs"
+RECEIVED: list[bytes] = []  # every message any test's SMTP server received (this process)
 SECRET = "test-unsubscribe-secret"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_connection_attempts=3)
 
 EN_FIRST = "On February 22nd, when the 44th Chinese Arbor Day arrived, Mr. Li planted 3.5 hectares."
 ZH_FIRST = "2月22日，在我国第44个植树节来临之际，外国驻渝领事官员来到红岩公园。"
+
+
+# --- every message any test produces has exactly the press's headers -------------
+
+REQUIRED_HEADERS = PRESS_HEADERS - {"reply-to", "list-unsubscribe-post"}
+PART_HEADERS = {"content-type", "content-transfer-encoding", "content-disposition", "mime-version"}
+
+
+@pytest.fixture(autouse=True)
+def every_message_has_only_the_press_headers(tmp_path):
+    """After each test: every message its SMTP servers received and every .eml file it
+    wrote (outbox, CLI runs) is parsed; its header set must be the press's allow-list,
+    with one To address, and no line over the RFC 5322 limit of 998 characters."""
+    start = len(RECEIVED)
+    yield
+    produced = [("smtp", raw) for raw in RECEIVED[start:]]
+    produced += [(str(path), path.read_bytes()) for path in tmp_path.rglob("*.eml")]
+    for origin, raw in produced:
+        assert_press_headers(raw, origin)
+
+
+def assert_press_headers(raw: bytes, origin: str = "") -> None:
+    message = parse(raw)
+    names = [name.lower() for name in message.keys()]
+    assert len(names) == len(set(names)), (origin, names)
+    assert REQUIRED_HEADERS <= set(names) <= PRESS_HEADERS, (origin, names)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    unfolded_names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"]
+    assert sorted(unfolded_names) == sorted(name.encode() for name in names), (origin, unfolded_names)
+    assert len(message["To"].addresses) == 1, (origin, message["To"])
+    display_name = message["To"].addresses[0].display_name
+    assert not any(unicodedata.category(char) == "Cc" for char in display_name), (origin, display_name)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n")), origin
+    for part in message.walk():
+        if part is not message:
+            assert {name.lower() for name in part.keys()} <= PART_HEADERS, (origin, part.keys())
 
 
 # --- fixtures: a real issue, a PDF, subscribers, an SMTP server ------------------
@@ -163,6 +202,7 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            RECEIVED.append(envelope.original_content or envelope.content)
             count = len(self.messages)
         if count == self.hold_at:
             self.arrived.set()
@@ -703,3 +743,266 @@ def test_status_without_a_ledger_is_a_press_error(tmp_path):
     with pytest.raises(PressError, match="no mail ledger"):
         ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", SLUG, "2022-02")
     assert not (tmp_path / "dist").exists()
+
+
+# --- security and reliability fixes -----------------------------------------------
+
+MALLORY = "Mallory =?utf-8?q?=0D=0ABcc:_a@evil.example=0D=0AX-Evil:_1?="
+MALLORY_BODY = (
+    "Eve =?utf-8?q?=0D=0AContent-Type:_text/html=0D=0A=0D=0A<h1>Your_account_is_locked</h1>?="
+)
+
+
+def write_csv(folder: Path, rows: list[str]) -> Path:
+    path = folder / "subscribers.csv"
+    path.write_text("email,name,language\n" + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_encoded_words_in_a_name_cannot_inject_headers_or_a_body(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "ok@example.net,Ok Reader,en",
+        f'mallory@example.net,"{MALLORY}",en',
+        f'eve@example.net,"{MALLORY_BODY}",both',
+        "bidi@example.net,\u202eevil\u202c,en",
+        "zw@example.net,\u200b\u200d\u2060,en",
+        "wang@example.net,=?utf-8?b?546L5bCP5piO?=,zh",  # a harmless encoded word: decoded, kept
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    rejected = {row.line: row.reason for row in plan.rejected}
+    assert set(rejected) == {3, 4, 5, 6}, rejected
+    assert "control character" in rejected[3] and "control character" in rejected[4]
+    assert "bidirectional" in rejected[5] and "invisible" in rejected[6]
+    assert [(s.email, s.name) for s in plan.subscribers] == [("ok@example.net", "Ok Reader"),
+                                                             ("wang@example.net", "王小明")]
+
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    outbox = write_outbox(plan, tmp_path / "outbox")
+    raws = [raw for _, raw in handler.messages] + [path.read_bytes() for path in outbox]
+    assert len(raws) == 4
+    for raw in raws:
+        head = raw.split(b"\r\n\r\n", 1)[0].lower()
+        assert b"bcc" not in head and b"x-evil" not in head and b"evil.example" not in head
+        assert_press_headers(raw)
+        message = parse(raw)
+        assert message.get_content_type() == "multipart/mixed"
+        assert all("locked" not in part.get_content() for part in message.walk()
+                   if part.get_content_type().startswith("text/"))
+    assert sorted(rcpt for rcpts, _ in handler.messages for rcpt in rcpts) == ["ok@example.net", "wang@example.net"]
+    assert parse(raws[1])["To"].addresses[0].display_name == "王小明"
+
+    # A Subscriber built without the CSV reader: the name is checked again, then dropped.
+    direct = build_message(plan, Subscriber("mallory@example.net", MALLORY, "en", 2))
+    raw = message_bytes(plan, direct)
+    assert_press_headers(raw)
+    assert str(parse(raw)["To"]) == "mallory@example.net"
+
+
+def test_an_encoded_word_in_the_manifest_sender_is_refused(tmp_path):
+    settings_ = EmailSettings(sender="=?utf-8?q?News=0D=0AX-Evil=3A_1?= <news@example.org>",
+                              unsubscribe_url="https://e.org/u?t={token}")
+    issue = make_issue(tmp_path, email_settings=settings_)
+    with pytest.raises(PressError, match="email.from has an unusable display name"):
+        plan_mail(issue, make_pdf(tmp_path), make_subscribers(tmp_path, 1))
+
+
+def test_a_second_newsletter_of_the_same_month_is_mailed_too(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    other = replace(plan, issue=replace(make_issue(other_folder), slug="trade-bulletin"))
+    ledger = tmp_path / "dist" / "2022-02" / "mail-ledger.sqlite"  # one ledger per month folder
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        first = send(plan, ledger, plain_settings(controller), progress=quiet())
+        output = quiet()
+        second = send(other, ledger, plain_settings(controller), progress=output)
+    assert len(first.sent) == 3 and len(second.sent) == 3 and second.already_sent == 0
+    assert any("Sending 3 message(s) now (trade-bulletin 2022-02); 0 were sent" in line for line in output.lines)
+    assert handler.received() == Counter({s.email: 2 for s in plan.subscribers})
+    assert "sent     3" in ledger_status(ledger, "trade-bulletin", "2022-02")
+    assert "sent     3" in ledger_status(ledger, SLUG, "2022-02")
+
+
+def test_two_issue_folders_with_the_same_slug_and_month_are_refused(mail_setup, tmp_path):
+    plan = mail_setup(2)
+    copy_folder = tmp_path / "copy"
+    copy_folder.mkdir()
+    twin = replace(plan, issue=make_issue(copy_folder))  # same slug, same month, another folder
+    ledger = tmp_path / "mail-ledger.sqlite"
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, ledger, plain_settings(controller), progress=quiet())
+        with pytest.raises(PressError, match="already mailed from another issue folder"):
+            send(twin, ledger, plain_settings(controller), progress=quiet())
+    assert len(handler.messages) == 2
+    write_outbox(plan, tmp_path / "outbox")
+    with pytest.raises(PressError, match="messages of another issue"):
+        write_outbox(twin, tmp_path / "outbox")
+
+
+def test_a_ledger_of_the_old_schema_is_refused_not_misread(mail_setup, tmp_path):
+    import sqlite3
+
+    plan = mail_setup(2)
+    ledger = tmp_path / "mail-ledger.sqlite"
+    old = sqlite3.connect(ledger)
+    old.executescript(
+        "CREATE TABLE deliveries (issue_key TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, reply TEXT, message_id TEXT NOT NULL,"
+        " possibly_duplicated INTEGER NOT NULL DEFAULT 0, queued_at TEXT NOT NULL,"
+        " updated_at TEXT NOT NULL, sent_at TEXT, PRIMARY KEY (issue_key, email));"
+        "INSERT INTO deliveries VALUES ('2022-02', 'reader000@example.net', 'sent', 1, '250', '<x@y>',"
+        " 0, 'now', 'now', 'now');"
+        "PRAGMA user_version=1;"
+    )
+    old.close()
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        with pytest.raises(PressError, match="older version of the press"):
+            send(plan, ledger, plain_settings(controller), progress=quiet())
+    assert handler.messages == []
+    with pytest.raises(PressError, match="older version"):
+        ledger_status(ledger, SLUG, "2022-02")
+
+
+def test_a_2000_character_name_is_a_rejected_row_and_header_lines_stay_short(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "long@example.net," + "A" * 2000 + ",en",
+        "spaced@example.net," + " ".join(["Name"] * 400) + ",en",
+        "cjk@example.net," + "王" * 150 + ",zh",
+        "ascii@example.net," + "B" * 190 + ",both",
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    rejected = {row.line: row.reason for row in plan.rejected}
+    assert set(rejected) == {2, 3} and "2,000 characters long" in rejected[2]
+    assert "line 2: name is 2,000 characters long, over the 200 allowed" in plan.report()
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    assert len(handler.messages) == 2
+    for _, raw in handler.messages:
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+@pytest.mark.parametrize("rate", [-5.0, float("nan"), 1e-300, 0.0, float("inf"), 1e9])
+def test_an_unusable_rate_is_refused_before_anything_is_sent(mail_setup, tmp_path, rate):
+    plan = mail_setup(2)
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        with pytest.raises(PressError, match=r"--rate .* from 0\.1 to 60000") as error:
+            send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=rate, progress=quiet())
+    assert error.value.exit_code == 2 and handler.messages == []
+    assert not (tmp_path / "l.sqlite").exists()
+
+
+def test_a_greylisted_address_says_it_waits(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    handler = RecordingHandler()
+    handler.rcpt_replies["reader001@example.net"] = ["450 4.7.1 Greylisted, try again later"] * 2
+    output = quiet()
+    with smtp_server(handler) as controller:
+        summary = send(plan, tmp_path / "l.sqlite", plain_settings(controller), retry=FAST_RETRY, progress=output)
+    assert len(summary.sent) == 3
+    waits = [line for line in output.lines if line.startswith("waiting ")]
+    assert waits == [
+        "waiting 0.1 s to retry reader001@example.net (450 4.7.1 Greylisted, try again later)",
+        "waiting 0.1 s to retry reader001@example.net (450 4.7.1 Greylisted, try again later)",
+    ]
+
+
+def test_one_bad_csv_quote_rejects_only_its_row(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "first@example.net,First,en",
+        'broken@example.net,"Unterminated,en',
+        'junk@example.net,"Closed"junk,en',
+        "after@example.net,After,zh",
+        "last@example.net,Last,both",
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    assert [(row.line, row.reason.startswith("not valid CSV")) for row in plan.rejected] == [(3, True), (4, True)]
+    assert [(s.email, s.line) for s in plan.subscribers] == [
+        ("first@example.net", 2), ("after@example.net", 5), ("last@example.net", 6),
+    ]  # fmt: skip
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    assert sorted(handler.received()) == ["after@example.net", "first@example.net", "last@example.net"]
+
+
+# --- through the command: the attachment must be the current build -----------------
+
+
+def built_sample(tmp_path: Path) -> tuple[Path, Path]:
+    """The sample issue copied, with a stand-in email PDF recorded by the build cache as
+    the build of the current sources (what `make-issue build` records)."""
+    from renderer import cache
+
+    folder = tmp_path / "issue"
+    shutil.copytree(SAMPLE, folder)
+    dist = tmp_path / "dist"
+    pdf = dist / "2022-02" / "cqfao-newsletter-2022-02-email.pdf"
+    pdf.parent.mkdir(parents=True)
+    data = b"%PDF-1.7\n" + os.urandom(20_000) + b"\n%%EOF\n"
+    pdf.write_bytes(data)
+    cache.remember(dist, folder, "email", cache.fingerprint(folder, "email"), pdf, data, 1)
+    return folder, dist
+
+
+def smtp_env(controller) -> dict[str, str]:
+    return {"PRESS_SMTP_HOST": "127.0.0.1", "PRESS_SMTP_PORT": str(controller.port),
+            "PRESS_SMTP_SECURITY": "none", "PRESS_UNSUBSCRIBE_SECRET": SECRET}  # fmt: skip
+
+
+def test_mail_refuses_a_pdf_built_before_the_last_edit(tmp_path):
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en", f'm@example.net,"{MALLORY}",en'])
+    current = run_cli("mail", folder, "--subscribers", csv_path, "--out", tmp_path / "out1", "--dist", dist)
+    assert current.returncode == 0, current.stderr
+    assert "line 3:" in current.stdout and "wrote 1 messages" in current.stdout
+
+    article = folder / "articles" / "01-consular-officers-chongqing-planting.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "en: Consular Officers in Chongqing Planting Trees", "en: Edited Title"), encoding="utf-8")
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        for mode in (["--out", tmp_path / "out2"], ["--send"]):
+            stale = run_cli("mail", folder, "--subscribers", csv_path, *mode, "--dist", dist,
+                            env=smtp_env(controller))
+            assert stale.returncode == 2, stale.stderr
+            assert "not the build of the issue as it is now" in stale.stderr
+            assert "make-issue build" in stale.stderr and "Traceback" not in stale.stderr
+    assert handler.messages == [] and not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize("rate", ["-5", "nan", "1e-300", "0"])
+def test_the_mail_command_checks_the_rate(tmp_path, rate):
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en"])
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", f"--rate={rate}", "--dist", dist,
+                         env=smtp_env(controller))
+    assert result.returncode == 2 and "--rate" in result.stderr and "0.1 to 60000" in result.stderr
+    assert handler.messages == []
+
+
+def test_the_mail_command_sends_and_reports_through_the_console(tmp_path):
+    # The lines (and the "waiting N s to retry" lines, see test_a_greylisted_address_says_it_waits)
+    # reach the editor through the ConsoleProgress the command passes in; a real greylisting
+    # wait would cost the default 30 s here.
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en", "b@example.net,B,zh"])
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", "--rate=6000", "--dist", dist,
+                         env=smtp_env(controller), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Sending 2 message(s) now (cqfao-newsletter 2022-02); 0 were sent" in result.stderr
+    assert "cqfao-newsletter issue 2022-02: sent 2" in result.stderr
+    assert sorted(handler.received()) == ["a@example.net", "b@example.net"]
