@@ -1,13 +1,12 @@
-"""Mailing the email edition (RFC 5321 submission of RFC 5322 / RFC 2046 messages): issue + email PDF + subscriber CSV -> one message each.
+"""Mailing the email edition: RFC 5322/2046 messages submitted over RFC 5321 SMTP, or .eml files."""
 
-    settings.py     SMTP settings from PRESS_SMTP_* (RFC 8314 TLS, RFC 3207 STARTTLS), retries, --rate
-    message.py      the plan, MIME building, headers, template context, summaries
-    unsubscribe.py  List-Unsubscribe URIs (RFC 2369, RFC 8058) and their tokens
-    outbox.py       one .eml file per subscriber
-    smtp.py         one SMTP session: connect, TLS, login, reuse, NOOP probe, one transaction
-    send.py         the send loop: ledger, retries, throttle, progress
-    progress.py     where lines and progress go (given by the caller, silent by default)
-"""
+#     settings.py     SMTP settings from PRESS_SMTP_* (RFC 8314 TLS, RFC 3207 STARTTLS), retries, --rate
+#     message.py      the plan, MIME building, headers, template context, summaries
+#     unsubscribe.py  List-Unsubscribe URIs (RFC 2369, RFC 8058) and their tokens
+#     outbox.py       one .eml file per subscriber
+#     smtp.py         one SMTP session: connect, TLS, login, reuse, NOOP probe, one transaction
+#     send.py         the send loop: ledger, retries, throttle, progress
+#     progress.py     where lines and progress go (given by the caller, silent by default)
 
 from renderer.deliver.ledger import ledger_status
 from renderer.deliver.mail.message import (

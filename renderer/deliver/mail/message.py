@@ -1,24 +1,23 @@
-"""One MIME message per subscriber (RFC 5322 headers, RFC 2046 multipart, RFC 2047 encoded words, RFC 2919 List-Id, RFC 2369/8058 List-Unsubscribe), built from the mail templates and the issue's summaries.
+"""MIME messages (RFC 5322, RFC 2046, RFC 2047 subjects, RFC 2919 List-Id) from the mail templates."""
 
-    multipart/mixed                          (RFC 2046)
-      multipart/alternative
-        text/plain; charset=utf-8            styles/mail/body.txt.j2
-        text/html; charset=utf-8             styles/mail/body.html.j2 (inline styles, < 100 KB)
-      application/pdf; filename=<slug>-<yyyy-mm>.pdf   (ASCII name: old Outlook shows
-                                                        RFC 2231 names as "Untitled")
-
-Headers (exactly `PRESS_HEADERS`): Subject in both languages (RFC 2047 encoded words),
-From / Reply-To from the manifest's `email:` section, To, Date, a Message-ID (RFC 5322
-section 3.6.4) on the sender's domain, List-Id, List-Unsubscribe with a per-subscriber
-mailto and https URI, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` when an
-https URI is given, plus MIME-Version and Content-Type. (RFC 8058 also wants the two
-List-Unsubscribe headers covered by a DKIM signature: the outgoing server's job.)
-
-Header injection: From, Reply-To and To are only ever built as
-`email.headerregistry.Address` objects whose display name was decoded from any RFC 2047
-encoded words and then checked (`subscribers.clean_display_name`), so neither a raw nor
-an encoded CR/LF can start a header line; every other value is reduced to one line.
-"""
+#     multipart/mixed                          (RFC 2046)
+#       multipart/alternative
+#         text/plain; charset=utf-8            styles/mail/body.txt.j2
+#         text/html; charset=utf-8             styles/mail/body.html.j2 (inline styles, < 100 KB)
+#       application/pdf; filename=<slug>-<yyyy-mm>.pdf   (ASCII name: old Outlook shows
+#                                                         RFC 2231 names as "Untitled")
+#
+# Headers (exactly `PRESS_HEADERS`): Subject in both languages (RFC 2047 encoded words),
+# From / Reply-To from the manifest's `email:` section, To, Date, a Message-ID (RFC 5322
+# section 3.6.4) on the sender's domain, List-Id, List-Unsubscribe with a per-subscriber
+# mailto and https URI, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` when an
+# https URI is given, plus MIME-Version and Content-Type. (RFC 8058 also wants the two
+# List-Unsubscribe headers covered by a DKIM signature: the outgoing server's job.)
+#
+# Header injection: From, Reply-To and To are only ever built as
+# `email.headerregistry.Address` objects whose display name was decoded from any RFC 2047
+# encoded words and then checked (`subscribers.clean_display_name`), so neither a raw nor
+# an encoded CR/LF can start a header line; every other value is reduced to one line.
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writing the outbox: one RFC 5322 message per subscriber as an .eml file (CRLF, exactly as sent)."""
+"""The outbox: one RFC 5322 message per subscriber as an .eml file (CRLF, exactly as sent)."""
 
 from __future__ import annotations
 

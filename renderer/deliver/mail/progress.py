@@ -1,4 +1,4 @@
-"""Progress reporting for a mailing (RFC 5321 sessions can wait minutes on a 4xx): the library reports through `MailProgress`; the caller decides where it goes."""
+"""Where a mailing reports its lines and progress (RFC 5321 retries can wait minutes)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
-"""The send loop (RFC 5321): every queued message of an issue, bracketed by the ledger, with 4xx retries (exponential backoff), the rate limit and progress lines.
+"""The send loop (RFC 5321): ledger-bracketed transactions, 4xx retries, throttle, progress."""
 
-Every transaction is bracketed by the ledger (`deliver/ledger.py`): `sending` committed
-before MAIL FROM, `sent` right after the 250 to DATA, so a crash duplicates at most the
-one message in flight. A 4xx goes back to the queue after `RetryPolicy.delay`, and the
-wait is announced ("waiting N s to retry <address> (450 ...)"); still refused after
-`max_attempts`, it stays queued for the next run.
-"""
+# Every transaction is bracketed by the ledger (`deliver/ledger.py`): `sending` committed
+# before MAIL FROM, `sent` right after the 250 to DATA, so a crash duplicates at most the
+# one message in flight. A 4xx goes back to the queue after `RetryPolicy.delay`, and the
+# wait is announced ("waiting N s to retry <address> (450 ...)"); still refused after
+# `max_attempts`, it stays queued for the next run.
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SMTP submission settings from the environment (RFC 5321, RFC 8314 implicit TLS, RFC 3207 STARTTLS), the retry policy and the rate limit."""
+"""SMTP settings from the environment (RFC 8314 implicit TLS, RFC 3207 STARTTLS), retries, --rate."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""One SMTP session (RFC 5321): connect with implicit TLS (RFC 8314), STARTTLS (RFC 3207) or none, log in, reuse the connection (NOOP probe after idling), and one mail transaction with SIZE (RFC 1870).
+"""One SMTP session (RFC 5321): connect, TLS (RFC 8314/3207), login, reuse, NOOP, SIZE (RFC 1870)."""
 
-Replies: 2xx sent; 4xx temporary; 5xx to RCPT or DATA permanent for that subscriber;
-5xx to MAIL FROM concerns the sender (every subscriber). A connection lost between DATA
-and the reply may have delivered the message (`ConnectionLost.during_data`).
-"""
+# Replies: 2xx sent; 4xx temporary; 5xx to RCPT or DATA permanent for that subscriber;
+# 5xx to MAIL FROM concerns the sender (every subscriber). A connection lost between DATA
+# and the reply may have delivered the message (`ConnectionLost.during_data`).
 
 from __future__ import annotations
 

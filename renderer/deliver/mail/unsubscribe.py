@@ -1,11 +1,10 @@
-"""Unsubscribe links: RFC 2369 List-Unsubscribe URIs (mailto and https, RFC 8058 one-click) and the per-subscriber token.
+"""Unsubscribe links: RFC 2369 List-Unsubscribe URIs, RFC 8058 one-click, per-subscriber tokens."""
 
-`{token}` in the manifest's templates is HMAC-SHA256(key=$PRESS_UNSUBSCRIBE_SECRET,
-message=lower-cased address), hex, first 32 digits. Without the variable it is SHA-256 of
-"bilingual-press-unsubscribe:" + address: stable, but anyone who knows an address can
-compute it, so set the secret in production and verify tokens with the same function
-(`unsubscribe_token`) on the unsubscribe endpoint.
-"""
+# `{token}` in the manifest's templates is HMAC-SHA256(key=$PRESS_UNSUBSCRIBE_SECRET,
+# message=lower-cased address), hex, first 32 digits. Without the variable it is SHA-256 of
+# "bilingual-press-unsubscribe:" + address: stable, but anyone who knows an address can
+# compute it, so set the secret in production and verify tokens with the same function
+# (`unsubscribe_token`) on the unsubscribe endpoint.
 
 from __future__ import annotations
 
