@@ -170,7 +170,6 @@ def _send_all(plan, ledger, session, pending, rate_per_minute, retry, summary, p
                 heapq.heappush(queue, (time.monotonic() + delay, sequence, subscriber, tries))
 
 
-
 class _Throttle:
     """At most `rate_per_minute` transaction starts per minute (None: no limit; see check_rate)."""
 
