@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiosmtpd.controller import Controller  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from renderer.deliver.mail import SmtpSettings, plan_mail, send  # noqa: E402
+from renderer.deliver.mail import ConsoleProgress, SmtpSettings, plan_mail, send  # noqa: E402
 from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph  # noqa: E402
 
 
@@ -106,8 +106,7 @@ def main() -> None:
                 plan,
                 folder / "mail-ledger.sqlite",
                 SmtpSettings("127.0.0.1", port, "none"),
-                console=Console(file=io.StringIO()),
-                show_progress=False,
+                progress=ConsoleProgress(Console(file=io.StringIO()), bar=False),
             )
             elapsed = time.perf_counter() - started
         finally:

@@ -239,7 +239,8 @@ def audit(pdf: Path, as_json: bool) -> None:
 @click.option("--send", "send_now", is_flag=True,
               help="Send through SMTP (settings from PRESS_SMTP_* environment variables).")
 @click.option("--status", is_flag=True, help="Print the send ledger's summary.")
-@click.option("--rate", type=float, default=None, help="At most this many messages a minute.")
+@click.option("--rate", type=float, default=None,
+              help="At most this many messages a minute (0.1 to 60000; default: no limit).")
 @click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Where the built PDFs are.")
 @_verbosity
@@ -249,27 +250,38 @@ def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool, s
     """Mail the email edition to subscribers: as .eml files, or through SMTP."""
     from renderer.build import output_path
     from renderer.deliver.ledger import ledger_path_for, ledger_status
-    from renderer.deliver.mail import SmtpSettings, plan_mail, send, write_outbox
+    from renderer.deliver.mail import (
+        ConsoleProgress,
+        SmtpSettings,
+        check_rate,
+        plan_mail,
+        send,
+        write_outbox,
+    )
     from renderer.load import load_issue
 
     if sum((outbox is not None, send_now, status)) != 1:
         raise PressError("choose exactly one of --out FOLDER, --send and --status.")
+    rate = check_rate(rate)
     issue = load_issue(folder)
     pdf = output_path(issue, dist, "email")
     ledger = ledger_path_for(pdf.parent)
     if status:
-        click.echo(ledger_status(ledger, issue.key))
+        click.echo(ledger_status(ledger, issue.slug, issue.key))
         return
     if not pdf.is_file():
         raise PressError("the email edition has not been built yet.", file=pdf,
                          fix=f"Run `make-issue build {folder}` first (or pass --dist).")
-    plan = plan_mail(issue, pdf, subscribers)
+    plan = plan_mail(issue, pdf, subscribers, out_root=dist)
     if outbox is not None:
         click.echo(plan.report())
         paths = write_outbox(plan, outbox)
         click.echo(f"wrote {len(paths)} messages to {outbox}")
         return
-    summary = send(plan, ledger, SmtpSettings.from_env(), rate_per_minute=rate)
+    from rich.console import Console
+
+    summary = send(plan, ledger, SmtpSettings.from_env(), rate_per_minute=rate,
+                   progress=ConsoleProgress(Console(stderr=True)))
     if summary.failed or summary.deferred:
         sys.exit(EXIT_FINDINGS)
 

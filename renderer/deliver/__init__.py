@@ -1,7 +1,7 @@
 """Deliver: the last stage, getting built editions to readers.
 
     files.py         atomic writes of the outputs, one build at a time
-    mail.py          email edition -> one MIME message per subscriber, SMTP or .eml outbox
+    mail/            email edition -> one MIME message per subscriber, SMTP or .eml outbox
     ledger.py        SQLite record of each delivery, makes a mailing resumable
     subscribers.py   subscriber CSV -> validated subscribers and rejected rows
 

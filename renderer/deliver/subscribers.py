@@ -16,7 +16,14 @@ SMTPUTF8 (RFC 6531) and are refused. Duplicates are found case-insensitively
 and sending the same issue twice to one person is the worse mistake).
 
 A name or any field holding a control character (CR, LF, TAB, NUL, U+2028 ...)
-rejects the row: such a value could otherwise be used to forge mail headers.
+rejects the row: such a value could otherwise be used to forge mail headers. Names are
+first decoded from RFC 2047 encoded words (`=?utf-8?q?...?=`), then checked again, so an
+encoded CR/LF is refused too, as are bidirectional overrides, names made only of invisible
+(format) characters, and names over `NAME_LIMIT` characters (a header line must stay
+under the RFC 5322 limit of 998).
+
+A row that is not valid CSV (an unterminated quote, text after a closing quote) is
+rejected with its line number and reading goes on with the next line.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from pathlib import Path
 
 from renderer.errors import PressError
@@ -41,6 +50,10 @@ _LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _MAX_LOCAL = 64  # RFC 5321 section 4.5.3.1.1
 _MAX_ADDRESS = 254  # RFC 5321 path limit (256) minus the angle brackets
+NAME_LIMIT = 200  # characters of a display name: its header line stays far below 998
+# Bidirectional embeddings, overrides and isolates: they can make a name display as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
 @dataclass(frozen=True)
@@ -86,26 +99,31 @@ def read_subscribers(path: Path) -> SubscriberList:
     text = _read_text(path)
     # newline="" splits records only at CR, LF and CRLF (str.splitlines would also
     # split at U+2028 and friends, inside quoted fields).
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Physical lines split only at CR, LF and CRLF (str.splitlines would also split at
+    # U+2028 and friends, inside quoted fields).
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(iter(lines), strict=True)
     columns = _read_header(reader, path)
     valid: list[Subscriber] = []
     rejected: list[RejectedRow] = []
     first_line_of: dict[str, int] = {}
-    previous_end = reader.line_num
-    while True:
+    start = reader.line_num  # physical lines consumed so far
+    while start < len(lines):
+        # One record at a time from physical line `start`: a quoted field may span lines.
+        record = csv.reader(iter(lines[start:]), strict=True)
+        line = start + 1  # 1-based line where the row starts
         try:
-            fields = next(reader)
+            fields = next(record)
         except StopIteration:
             break
         except csv.Error as error:
-            raise PressError(
-                f"The subscriber list is not valid CSV: {error}.",
-                file=path,
-                line=reader.line_num,
-                fix="Check the quotes on that line (a field with a comma needs double quotes).",
-            ) from None
-        line = previous_end + 1  # a quoted field may span lines: report where the row starts
-        previous_end = reader.line_num
+            # Reject this one line and read on from the next: an unterminated quote must
+            # not swallow (or abort) the rest of the list.
+            rejected.append(RejectedRow(line, _printable(lines[start].rstrip("\r\n")),
+                                        f"not valid CSV ({error}); check the quotes on this line"))
+            start += 1
+            continue
+        start += record.line_num
         if not any(field.strip() for field in fields):
             continue  # blank line
         row_text = ",".join(fields)
@@ -147,6 +165,32 @@ def normalize_address(address: str) -> str | None:
 def has_control_characters(text: str) -> bool:
     """True for C0/C1 controls and the Unicode line/paragraph separators."""
     return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text)
+
+
+def clean_display_name(raw: str) -> tuple[str, str | None]:
+    """(the display name to write, None), or ("", the reason it cannot be used).
+
+    RFC 2047 encoded words are decoded first: the name is checked as a mail client
+    would show it, and it is written back only through an `Address` object.
+    """
+    text = raw
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except (HeaderParseError, LookupError, UnicodeError, ValueError) as error:
+            return "", f"name has an undecodable RFC 2047 encoded word ({error})"
+        if _ENCODED_WORD.search(text):
+            return "", "name holds RFC 2047 encoded words inside encoded words"
+    if has_control_characters(text):
+        return "", "name holds a line break or another control character (RFC 2047 decoded)"
+    if any(char in _BIDI_CONTROLS for char in text):
+        return "", "name holds a bidirectional override (U+202A-U+202E, U+2066-U+2069)"
+    text = " ".join(text.split())
+    if text and all(unicodedata.category(char) == "Cf" for char in text.replace(" ", "")):
+        return "", "name is made only of invisible (zero-width or format) characters"
+    if len(text) > NAME_LIMIT:
+        return "", f"name is {len(text):,} characters long, over the {NAME_LIMIT} allowed"
+    return text, None
 
 
 # --- helpers -----------------------------------------------------------------
@@ -217,7 +261,9 @@ def _validate_row(fields: list[str], columns: dict[str, int]) -> tuple[str, str,
     language = fields[columns["language"]].strip().lower()
     if language not in LANGUAGES:
         return f"unknown language {language!r} (use en, zh or both)"
-    name = " ".join(fields[columns["name"]].split())
+    name, problem = clean_display_name(fields[columns["name"]])
+    if problem:
+        return problem
     return email, name, language
 
 

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
@@ -38,6 +39,9 @@ from rich.console import Console
 from renderer.deliver.ledger import Ledger, ledger_status
 from renderer.deliver.mail import (
     HTML_BODY_LIMIT,
+    PRESS_HEADERS,
+    ConsoleProgress,
+    LineRecorder,
     RetryPolicy,
     SmtpSettings,
     build_message,
@@ -50,14 +54,52 @@ from renderer.deliver.mail import (
 from renderer.deliver.subscribers import Subscriber
 from renderer.errors import PressError
 from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE, run_cli
 
 REPO = ROOT
+SLUG = "cq-foreign-affairs"
+RECEIVED: list[bytes] = []  # every message any test's SMTP server received (this process)
 SECRET = "test-unsubscribe-secret"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_connection_attempts=3)
 
 EN_FIRST = "On February 22nd, when the 44th Chinese Arbor Day arrived, Mr. Li planted 3.5 hectares."
 ZH_FIRST = "2月22日，在我国第44个植树节来临之际，外国驻渝领事官员来到红岩公园。"
+
+
+# --- every message any test produces has exactly the press's headers -------------
+
+REQUIRED_HEADERS = PRESS_HEADERS - {"reply-to", "list-unsubscribe-post"}
+PART_HEADERS = {"content-type", "content-transfer-encoding", "content-disposition", "mime-version"}
+
+
+@pytest.fixture(autouse=True)
+def every_message_has_only_the_press_headers(tmp_path):
+    """After each test: every message its SMTP servers received and every .eml file it
+    wrote (outbox, CLI runs) is parsed; its header set must be the press's allow-list,
+    with one To address, and no line over the RFC 5322 limit of 998 characters."""
+    start = len(RECEIVED)
+    yield
+    produced = [("smtp", raw) for raw in RECEIVED[start:]]
+    produced += [(str(path), path.read_bytes()) for path in tmp_path.rglob("*.eml")]
+    for origin, raw in produced:
+        assert_press_headers(raw, origin)
+
+
+def assert_press_headers(raw: bytes, origin: str = "") -> None:
+    message = parse(raw)
+    names = [name.lower() for name in message.keys()]
+    assert len(names) == len(set(names)), (origin, names)
+    assert REQUIRED_HEADERS <= set(names) <= PRESS_HEADERS, (origin, names)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    unfolded_names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"]
+    assert sorted(unfolded_names) == sorted(name.encode() for name in names), (origin, unfolded_names)
+    assert len(message["To"].addresses) == 1, (origin, message["To"])
+    display_name = message["To"].addresses[0].display_name
+    assert not any(unicodedata.category(char) == "Cc" for char in display_name), (origin, display_name)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n")), origin
+    for part in message.walk():
+        if part is not message:
+            assert {name.lower() for name in part.keys()} <= PART_HEADERS, (origin, part.keys())
 
 
 # --- fixtures: a real issue, a PDF, subscribers, an SMTP server ------------------
@@ -160,6 +202,7 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            RECEIVED.append(envelope.original_content or envelope.content)
             count = len(self.messages)
         if count == self.hold_at:
             self.arrived.set()
@@ -193,8 +236,8 @@ def plain_settings(controller) -> SmtpSettings:
     return SmtpSettings(host="127.0.0.1", port=controller.port, security="none", timeout=10)
 
 
-def quiet() -> Console:
-    return Console(file=io.StringIO(), width=200)
+def quiet() -> LineRecorder:
+    return LineRecorder()
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:
@@ -213,7 +256,7 @@ def test_fifty_subscribers_get_one_complete_message_each(mail_setup, tmp_path):
     handler = RecordingHandler()
     ledger = tmp_path / "dist" / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), progress=quiet())
 
     assert len(handler.messages) == 50
     assert sorted(handler.received()) == sorted(s.email for s in plan.subscribers)
@@ -231,10 +274,10 @@ def test_fifty_subscribers_get_one_complete_message_each(mail_setup, tmp_path):
     assert len(message_ids) == 50
 
     with Ledger.open(ledger) as opened:
-        rows = opened.deliveries("2022-02")
+        rows = opened.deliveries(SLUG, "2022-02")
     assert len(rows) == 50 and {row.state for row in rows} == {"sent"}
     assert all(row.attempts == 1 and row.reply.startswith("250") and row.sent_at for row in rows)
-    assert "sent     50" in ledger_status(ledger, "2022-02")
+    assert "sent     50" in ledger_status(ledger, SLUG, "2022-02")
 
 
 def assert_structure(message, pdf: bytes) -> None:
@@ -292,8 +335,8 @@ def test_running_again_after_a_complete_send_sends_nothing(mail_setup, tmp_path)
     handler = RecordingHandler()
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
-        again = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        send(plan, ledger, plain_settings(controller), progress=quiet())
+        again = send(plan, ledger, plain_settings(controller), progress=quiet())
     assert len(handler.messages) == 5
     assert again.sent == [] and again.already_sent == 5
 
@@ -305,8 +348,7 @@ import pickle, sys
 from pathlib import Path
 from renderer.deliver.mail import SmtpSettings, send
 plan = pickle.loads(Path(sys.argv[1]).read_bytes())
-send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30),
-     show_progress=False)
+send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30))
 """
 
 
@@ -334,11 +376,11 @@ def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
         assert sender.returncode == -signal.SIGKILL
 
         with Ledger.open(ledger) as opened:
-            counts = opened.counts("2022-02")
-            in_flight = [row.email for row in opened.deliveries("2022-02") if row.state == "sending"]
+            counts = opened.counts(SLUG, "2022-02")
+            in_flight = [row.email for row in opened.deliveries(SLUG, "2022-02") if row.state == "sending"]
         assert counts == {"queued": 25, "sending": 1, "sent": 24, "failed": 0}
 
-        summary = send(plan, ledger, plain_settings(controller), console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), progress=quiet())
 
     received = handler.received()
     assert set(received) == {s.email for s in plan.subscribers}  # everyone has the issue
@@ -348,7 +390,7 @@ def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
     assert len(summary.sent) == 26  # the 25 never tried plus the one in flight
     copies = [parse(raw)["Message-ID"] for rcpts, raw in handler.messages if rcpts == in_flight]
     assert len(copies) == 2 and copies[0] == copies[1]  # same Message-ID: clients can fold them
-    status = ledger_status(ledger, "2022-02")
+    status = ledger_status(ledger, SLUG, "2022-02")
     assert "sent     50" in status
     assert "Possibly duplicated (1)" in status and in_flight[0] in status
 
@@ -366,8 +408,8 @@ def test_451_is_retried_with_backoff_and_550_fails_only_that_subscriber(mail_set
     handler.always_refuse[refused] = "550 5.1.1 No such user here"
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        summary = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
-        again = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        summary = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
+        again = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
 
     received = handler.received()
     assert set(received) == set(addresses) - {refused}
@@ -377,10 +419,10 @@ def test_451_is_retried_with_backoff_and_550_fails_only_that_subscriber(mail_set
     assert summary.failed == [(refused, "550 5.1.1 No such user here")]
     assert again.sent == [] and again.failed == []
     with Ledger.open(ledger) as opened:
-        rows = {row.email: row for row in opened.deliveries("2022-02")}
+        rows = {row.email: row for row in opened.deliveries(SLUG, "2022-02")}
     assert rows[refused].state == "failed" and rows[refused].reply == "550 5.1.1 No such user here"
     assert all(rows[a].state == "sent" and rows[a].attempts == 2 for a in greylisted)
-    assert "Failed permanently (1)" in ledger_status(ledger, "2022-02")
+    assert "Failed permanently (1)" in ledger_status(ledger, SLUG, "2022-02")
 
 
 def test_a_persistent_4xx_stays_queued_for_the_next_run(mail_setup, tmp_path):
@@ -390,10 +432,10 @@ def test_a_persistent_4xx_stays_queued_for_the_next_run(mail_setup, tmp_path):
     handler.rcpt_replies[stubborn] = ["452 4.2.2 Mailbox full"] * 4
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller:
-        first = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        first = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
         assert first.deferred == [(stubborn, "452 4.2.2 Mailbox full")]
-        assert "run --send again" in ledger_status(ledger, "2022-02")
-        second = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        assert "run --send again" in ledger_status(ledger, SLUG, "2022-02")
+        second = send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
     assert second.sent == [stubborn]
     assert handler.received()[stubborn] == 1 and handler.rcpt_attempts[stubborn] == 5
 
@@ -404,9 +446,9 @@ def test_a_refused_sender_stops_the_run_without_failing_subscribers(mail_setup, 
     handler.mail_reply = "550 5.7.1 Sender not allowed"
     ledger = tmp_path / "mail-ledger.sqlite"
     with smtp_server(handler) as controller, pytest.raises(PressError, match="refused MAIL FROM"):
-        send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, console=quiet(), show_progress=False)
+        send(plan, ledger, plain_settings(controller), retry=FAST_RETRY, progress=quiet())
     with Ledger.open(ledger) as opened:
-        assert opened.counts("2022-02")["queued"] == 3
+        assert opened.counts(SLUG, "2022-02")["queued"] == 3
 
 
 def test_console_output_shows_csv_text_literally(mail_setup, tmp_path):
@@ -417,8 +459,8 @@ def test_console_output_shows_csv_text_literally(mail_setup, tmp_path):
     output = io.StringIO()
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
-        send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=Console(file=output, width=300),
-             show_progress=False)  # fmt: skip
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller),
+             progress=ConsoleProgress(Console(file=output, width=300), bar=False))
     assert "line 3: not a usable e-mail address: '[/bold]bad' ([/bold]bad,x,en)" in output.getvalue()
     assert "Sending 1 message(s) now" in output.getvalue() and len(handler.messages) == 1
 
@@ -428,7 +470,7 @@ def test_a_message_over_the_server_size_limit_is_refused_before_data(mail_setup,
     handler = RecordingHandler()
     with smtp_server(handler, data_size_limit=20_000) as controller:  # the PDF alone is 40 KB
         with pytest.raises(PressError, match="refused MAIL FROM") as error:
-            send(plan, tmp_path / "l.sqlite", plain_settings(controller), console=quiet(), show_progress=False)
+            send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
     assert "552" in str(error.value) and handler.messages == []
 
 
@@ -437,10 +479,10 @@ def test_an_unreachable_server_is_a_press_error_and_nothing_is_lost(mail_setup, 
     ledger = tmp_path / "mail-ledger.sqlite"
     nobody = SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout=2)
     with pytest.raises(PressError, match="Cannot connect") as error:
-        send(plan, ledger, nobody, retry=FAST_RETRY, console=quiet(), show_progress=False)
+        send(plan, ledger, nobody, retry=FAST_RETRY, progress=quiet())
     assert "run the same command again" in str(error.value)
     with Ledger.open(ledger) as opened:
-        assert opened.counts("2022-02") == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+        assert opened.counts(SLUG, "2022-02") == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
 
 
 def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
@@ -448,8 +490,7 @@ def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
         started = time.monotonic()
-        send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=600, console=quiet(),
-             show_progress=False)  # fmt: skip
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=600, progress=quiet())
         elapsed = time.monotonic() - started
     assert len(handler.messages) == 4
     assert elapsed >= 0.3  # 4 messages at 10 per second: 3 gaps of 0.1 s
@@ -477,7 +518,7 @@ def test_cr_lf_in_a_name_or_title_cannot_inject_headers(mail_setup, tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
         send(replace(plan, subscribers=(subscriber,)), tmp_path / "l.sqlite", plain_settings(controller),
-             console=quiet(), show_progress=False)  # fmt: skip
+             progress=quiet())  # fmt: skip
     assert [rcpts for rcpts, _ in handler.messages] == [["eve@example.net"]]
 
 
@@ -564,10 +605,10 @@ def test_tls_with_login_and_the_password_never_shown(mail_setup, tmp_path, secur
     }  # fmt: skip
     with smtp_server(handler, authenticator=authenticator, auth_required=True, **tls_options) as controller:
         settings_ = replace(SmtpSettings.from_env({**environment, "PRESS_SMTP_PORT": str(controller.port)}), timeout=5)
-        summary = send(plan, tmp_path / "l.sqlite", settings_, console=Console(file=output), show_progress=False)
+        summary = send(plan, tmp_path / "l.sqlite", settings_, progress=ConsoleProgress(Console(file=output), bar=False))
         wrong = replace(settings_, password="wrong-Pass-99")
         with pytest.raises(PressError, match="refused the login") as error:
-            send(plan, tmp_path / "other.sqlite", wrong, retry=FAST_RETRY, console=quiet(), show_progress=False)
+            send(plan, tmp_path / "other.sqlite", wrong, retry=FAST_RETRY, progress=quiet())
     assert len(handler.messages) == 3 and len(summary.sent) == 3
     assert logins[0] == (b"press", b"pw-Secret-42")
     assert "pw-Secret-42" not in output.getvalue() + summary.render() + repr(settings_)
@@ -583,7 +624,7 @@ def test_an_untrusted_certificate_is_a_press_error(mail_setup, tmp_path):
     with smtp_server(handler, ssl_context=server_context) as controller:
         settings_ = SmtpSettings("127.0.0.1", controller.port, "tls", timeout=5)  # system CAs only
         with pytest.raises(PressError, match="certificate"):
-            send(plan, tmp_path / "l.sqlite", settings_, retry=FAST_RETRY, console=quiet(), show_progress=False)
+            send(plan, tmp_path / "l.sqlite", settings_, retry=FAST_RETRY, progress=quiet())
     assert handler.messages == []
 
 
@@ -658,7 +699,8 @@ def test_outbox_files_are_complete_messages_written_atomically(mail_setup, tmp_p
     plan = mail_setup(6)
     paths = write_outbox(plan, tmp_path / "outbox")
     assert len(paths) == 6 and all(path.suffix == ".eml" and path.name.isascii() for path in paths)
-    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == sorted(p.name for p in paths)
+    written = [p.name for p in (tmp_path / "outbox").iterdir() if p.name != ".press-outbox"]
+    assert sorted(written) == sorted(p.name for p in paths)
     for path, subscriber in zip(paths, plan.subscribers):
         message = parse(path.read_bytes())
         assert_structure(message, plan.pdf)
@@ -699,5 +741,268 @@ def test_first_sentence_without_an_end_is_cut_at_a_word():
 
 def test_status_without_a_ledger_is_a_press_error(tmp_path):
     with pytest.raises(PressError, match="no mail ledger"):
-        ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", "2022-02")
+        ledger_status(tmp_path / "dist" / "mail-ledger.sqlite", SLUG, "2022-02")
     assert not (tmp_path / "dist").exists()
+
+
+# --- security and reliability fixes -----------------------------------------------
+
+MALLORY = "Mallory =?utf-8?q?=0D=0ABcc:_a@evil.example=0D=0AX-Evil:_1?="
+MALLORY_BODY = (
+    "Eve =?utf-8?q?=0D=0AContent-Type:_text/html=0D=0A=0D=0A<h1>Your_account_is_locked</h1>?="
+)
+
+
+def write_csv(folder: Path, rows: list[str]) -> Path:
+    path = folder / "subscribers.csv"
+    path.write_text("email,name,language\n" + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_encoded_words_in_a_name_cannot_inject_headers_or_a_body(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "ok@example.net,Ok Reader,en",
+        f'mallory@example.net,"{MALLORY}",en',
+        f'eve@example.net,"{MALLORY_BODY}",both',
+        "bidi@example.net,\u202eevil\u202c,en",
+        "zw@example.net,\u200b\u200d\u2060,en",
+        "wang@example.net,=?utf-8?b?546L5bCP5piO?=,zh",  # a harmless encoded word: decoded, kept
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    rejected = {row.line: row.reason for row in plan.rejected}
+    assert set(rejected) == {3, 4, 5, 6}, rejected
+    assert "control character" in rejected[3] and "control character" in rejected[4]
+    assert "bidirectional" in rejected[5] and "invisible" in rejected[6]
+    assert [(s.email, s.name) for s in plan.subscribers] == [("ok@example.net", "Ok Reader"),
+                                                             ("wang@example.net", "王小明")]
+
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    outbox = write_outbox(plan, tmp_path / "outbox")
+    raws = [raw for _, raw in handler.messages] + [path.read_bytes() for path in outbox]
+    assert len(raws) == 4
+    for raw in raws:
+        head = raw.split(b"\r\n\r\n", 1)[0].lower()
+        assert b"bcc" not in head and b"x-evil" not in head and b"evil.example" not in head
+        assert_press_headers(raw)
+        message = parse(raw)
+        assert message.get_content_type() == "multipart/mixed"
+        assert all("locked" not in part.get_content() for part in message.walk()
+                   if part.get_content_type().startswith("text/"))
+    assert sorted(rcpt for rcpts, _ in handler.messages for rcpt in rcpts) == ["ok@example.net", "wang@example.net"]
+    assert parse(raws[1])["To"].addresses[0].display_name == "王小明"
+
+    # A Subscriber built without the CSV reader: the name is checked again, then dropped.
+    direct = build_message(plan, Subscriber("mallory@example.net", MALLORY, "en", 2))
+    raw = message_bytes(plan, direct)
+    assert_press_headers(raw)
+    assert str(parse(raw)["To"]) == "mallory@example.net"
+
+
+def test_an_encoded_word_in_the_manifest_sender_is_refused(tmp_path):
+    settings_ = EmailSettings(sender="=?utf-8?q?News=0D=0AX-Evil=3A_1?= <news@example.org>",
+                              unsubscribe_url="https://e.org/u?t={token}")
+    issue = make_issue(tmp_path, email_settings=settings_)
+    with pytest.raises(PressError, match="email.from has an unusable display name"):
+        plan_mail(issue, make_pdf(tmp_path), make_subscribers(tmp_path, 1))
+
+
+def test_a_second_newsletter_of_the_same_month_is_mailed_too(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    other = replace(plan, issue=replace(make_issue(other_folder), slug="trade-bulletin"))
+    ledger = tmp_path / "dist" / "2022-02" / "mail-ledger.sqlite"  # one ledger per month folder
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        first = send(plan, ledger, plain_settings(controller), progress=quiet())
+        output = quiet()
+        second = send(other, ledger, plain_settings(controller), progress=output)
+    assert len(first.sent) == 3 and len(second.sent) == 3 and second.already_sent == 0
+    assert any("Sending 3 message(s) now (trade-bulletin 2022-02); 0 were sent" in line for line in output.lines)
+    assert handler.received() == Counter({s.email: 2 for s in plan.subscribers})
+    assert "sent     3" in ledger_status(ledger, "trade-bulletin", "2022-02")
+    assert "sent     3" in ledger_status(ledger, SLUG, "2022-02")
+
+
+def test_two_issue_folders_with_the_same_slug_and_month_are_refused(mail_setup, tmp_path):
+    plan = mail_setup(2)
+    copy_folder = tmp_path / "copy"
+    copy_folder.mkdir()
+    twin = replace(plan, issue=make_issue(copy_folder))  # same slug, same month, another folder
+    ledger = tmp_path / "mail-ledger.sqlite"
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, ledger, plain_settings(controller), progress=quiet())
+        with pytest.raises(PressError, match="already mailed from another issue folder"):
+            send(twin, ledger, plain_settings(controller), progress=quiet())
+    assert len(handler.messages) == 2
+    write_outbox(plan, tmp_path / "outbox")
+    with pytest.raises(PressError, match="messages of another issue"):
+        write_outbox(twin, tmp_path / "outbox")
+
+
+def test_a_ledger_of_the_old_schema_is_refused_not_misread(mail_setup, tmp_path):
+    import sqlite3
+
+    plan = mail_setup(2)
+    ledger = tmp_path / "mail-ledger.sqlite"
+    old = sqlite3.connect(ledger)
+    old.executescript(
+        "CREATE TABLE deliveries (issue_key TEXT NOT NULL, email TEXT NOT NULL, state TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, reply TEXT, message_id TEXT NOT NULL,"
+        " possibly_duplicated INTEGER NOT NULL DEFAULT 0, queued_at TEXT NOT NULL,"
+        " updated_at TEXT NOT NULL, sent_at TEXT, PRIMARY KEY (issue_key, email));"
+        "INSERT INTO deliveries VALUES ('2022-02', 'reader000@example.net', 'sent', 1, '250', '<x@y>',"
+        " 0, 'now', 'now', 'now');"
+        "PRAGMA user_version=1;"
+    )
+    old.close()
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        with pytest.raises(PressError, match="older version of the press"):
+            send(plan, ledger, plain_settings(controller), progress=quiet())
+    assert handler.messages == []
+    with pytest.raises(PressError, match="older version"):
+        ledger_status(ledger, SLUG, "2022-02")
+
+
+def test_a_2000_character_name_is_a_rejected_row_and_header_lines_stay_short(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "long@example.net," + "A" * 2000 + ",en",
+        "spaced@example.net," + " ".join(["Name"] * 400) + ",en",
+        "cjk@example.net," + "王" * 150 + ",zh",
+        "ascii@example.net," + "B" * 190 + ",both",
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    rejected = {row.line: row.reason for row in plan.rejected}
+    assert set(rejected) == {2, 3} and "2,000 characters long" in rejected[2]
+    assert "line 2: name is 2,000 characters long, over the 200 allowed" in plan.report()
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    assert len(handler.messages) == 2
+    for _, raw in handler.messages:
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+@pytest.mark.parametrize("rate", [-5.0, float("nan"), 1e-300, 0.0, float("inf"), 1e9])
+def test_an_unusable_rate_is_refused_before_anything_is_sent(mail_setup, tmp_path, rate):
+    plan = mail_setup(2)
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        with pytest.raises(PressError, match=r"--rate .* from 0\.1 to 60000") as error:
+            send(plan, tmp_path / "l.sqlite", plain_settings(controller), rate_per_minute=rate, progress=quiet())
+    assert error.value.exit_code == 2 and handler.messages == []
+    assert not (tmp_path / "l.sqlite").exists()
+
+
+def test_a_greylisted_address_says_it_waits(mail_setup, tmp_path):
+    plan = mail_setup(3)
+    handler = RecordingHandler()
+    handler.rcpt_replies["reader001@example.net"] = ["450 4.7.1 Greylisted, try again later"] * 2
+    output = quiet()
+    with smtp_server(handler) as controller:
+        summary = send(plan, tmp_path / "l.sqlite", plain_settings(controller), retry=FAST_RETRY, progress=output)
+    assert len(summary.sent) == 3
+    waits = [line for line in output.lines if line.startswith("waiting ")]
+    assert waits == [
+        "waiting 0.1 s to retry reader001@example.net (450 4.7.1 Greylisted, try again later)",
+        "waiting 0.1 s to retry reader001@example.net (450 4.7.1 Greylisted, try again later)",
+    ]
+
+
+def test_one_bad_csv_quote_rejects_only_its_row(mail_setup, tmp_path):
+    plan = mail_setup(1)
+    csv_path = write_csv(tmp_path, [
+        "first@example.net,First,en",
+        'broken@example.net,"Unterminated,en',
+        'junk@example.net,"Closed"junk,en',
+        "after@example.net,After,zh",
+        "last@example.net,Last,both",
+    ])  # fmt: skip
+    plan = plan_mail(plan.issue, plan.pdf_path, csv_path)
+    assert [(row.line, row.reason.startswith("not valid CSV")) for row in plan.rejected] == [(3, True), (4, True)]
+    assert [(s.email, s.line) for s in plan.subscribers] == [
+        ("first@example.net", 2), ("after@example.net", 5), ("last@example.net", 6),
+    ]  # fmt: skip
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        send(plan, tmp_path / "l.sqlite", plain_settings(controller), progress=quiet())
+    assert sorted(handler.received()) == ["after@example.net", "first@example.net", "last@example.net"]
+
+
+# --- through the command: the attachment must be the current build -----------------
+
+
+def built_sample(tmp_path: Path) -> tuple[Path, Path]:
+    """The sample issue copied, with a stand-in email PDF recorded by the build cache as
+    the build of the current sources (what `make-issue build` records)."""
+    from renderer import cache
+
+    folder = tmp_path / "issue"
+    shutil.copytree(SAMPLE, folder)
+    dist = tmp_path / "dist"
+    pdf = dist / "2022-02" / "cqfao-newsletter-2022-02-email.pdf"
+    pdf.parent.mkdir(parents=True)
+    data = b"%PDF-1.7\n" + os.urandom(20_000) + b"\n%%EOF\n"
+    pdf.write_bytes(data)
+    cache.remember(dist, folder, "email", cache.fingerprint(folder, "email"), pdf, data, 1)
+    return folder, dist
+
+
+def smtp_env(controller) -> dict[str, str]:
+    return {"PRESS_SMTP_HOST": "127.0.0.1", "PRESS_SMTP_PORT": str(controller.port),
+            "PRESS_SMTP_SECURITY": "none", "PRESS_UNSUBSCRIBE_SECRET": SECRET}  # fmt: skip
+
+
+def test_mail_refuses_a_pdf_built_before_the_last_edit(tmp_path):
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en", f'm@example.net,"{MALLORY}",en'])
+    current = run_cli("mail", folder, "--subscribers", csv_path, "--out", tmp_path / "out1", "--dist", dist)
+    assert current.returncode == 0, current.stderr
+    assert "line 3:" in current.stdout and "wrote 1 messages" in current.stdout
+
+    article = folder / "articles" / "01-consular-officers-chongqing-planting.md"
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "en: Consular Officers in Chongqing Planting Trees", "en: Edited Title"), encoding="utf-8")
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        for mode in (["--out", tmp_path / "out2"], ["--send"]):
+            stale = run_cli("mail", folder, "--subscribers", csv_path, *mode, "--dist", dist,
+                            env=smtp_env(controller))
+            assert stale.returncode == 2, stale.stderr
+            assert "not the build of the issue as it is now" in stale.stderr
+            assert "make-issue build" in stale.stderr and "Traceback" not in stale.stderr
+    assert handler.messages == [] and not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize("rate", ["-5", "nan", "1e-300", "0"])
+def test_the_mail_command_checks_the_rate(tmp_path, rate):
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en"])
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", f"--rate={rate}", "--dist", dist,
+                         env=smtp_env(controller))
+    assert result.returncode == 2 and "--rate" in result.stderr and "0.1 to 60000" in result.stderr
+    assert handler.messages == []
+
+
+def test_the_mail_command_sends_and_reports_through_the_console(tmp_path):
+    # The lines (and the "waiting N s to retry" lines, see test_a_greylisted_address_says_it_waits)
+    # reach the editor through the ConsoleProgress the command passes in; a real greylisting
+    # wait would cost the default 30 s here.
+    folder, dist = built_sample(tmp_path)
+    csv_path = write_csv(tmp_path, ["a@example.net,A,en", "b@example.net,B,zh"])
+    handler = RecordingHandler()
+    with smtp_server(handler) as controller:
+        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", "--rate=6000", "--dist", dist,
+                         env=smtp_env(controller), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Sending 2 message(s) now (cqfao-newsletter 2022-02); 0 were sent" in result.stderr
+    assert "cqfao-newsletter issue 2022-02: sent 2" in result.stderr
+    assert sorted(handler.received()) == ["a@example.net", "b@example.net"]

@@ -11,7 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from renderer.deliver.subscribers import has_control_characters, normalize_address, read_subscribers
+from renderer.deliver.subscribers import (
+    clean_display_name,
+    has_control_characters,
+    normalize_address,
+    read_subscribers,
+)
 from renderer.errors import PressError
 
 
@@ -153,3 +158,35 @@ def test_any_name_with_a_control_character_is_rejected(name):
 )
 def test_normalize_address(address, expected):
     assert normalize_address(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "reason"),
+    [
+        ("Ann Lee", "Ann Lee", None),
+        ("=?utf-8?b?546L5bCP5piO?=", "王小明", None),
+        ("=?utf-8?q?Ann_=0D=0ABcc:_x@evil.example?=", "", "control character"),
+        ("=?utf-8?q?A=00B?=", "", "control character"),
+        ("=?utf-8?q?=E2=80=AEevil?=", "", "bidirectional"),
+        ("a\u2067b", "", "bidirectional"),
+        ("\u200b\u200c \u2060", "", "invisible"),
+        ("=?utf-8?q?=3D=3Futf-8=3Fq=3F=3D0D=3F=3D?=", "", "inside encoded words"),
+        ("=?x-unknown?q?abc?=", "", "undecodable"),
+        ("A" * 201, "", "201 characters long"),
+        ("A" * 200, "A" * 200, None),
+    ],
+)
+def test_display_names_are_checked_after_decoding_encoded_words(raw, expected, reason):
+    name, problem = clean_display_name(raw)
+    assert name == expected
+    assert (problem is None) if reason is None else (reason in problem)
+
+
+@pytest.mark.parametrize("bad", ['"Unterminated,en', '"Closed"junk,en'])
+def test_a_row_with_broken_quotes_is_rejected_and_the_rest_is_read(tmp_path, bad):
+    path = write(tmp_path, f"email,name,language\na@example.org,A,en\nb@example.org,{bad}\n"
+                           'c@example.org,"C, with comma",zh\r\nd@example.org,D,both')
+    result = read_subscribers(path)
+    assert [(row.line, row.reason.split(" (")[0]) for row in result.rejected] == [(3, "not valid CSV")]
+    assert [(s.email, s.line) for s in result.valid] == [("a@example.org", 2), ("c@example.org", 4),
+                                                         ("d@example.org", 5)]

@@ -1,0 +1,442 @@
+"""MIME messages (RFC 5322, RFC 2046, RFC 2047 subjects, RFC 2919 List-Id) from the mail templates."""
+
+#     multipart/mixed                          (RFC 2046)
+#       multipart/alternative
+#         text/plain; charset=utf-8            styles/mail/body.txt.j2
+#         text/html; charset=utf-8             styles/mail/body.html.j2 (inline styles, < 100 KB)
+#       application/pdf; filename=<slug>-<yyyy-mm>.pdf   (ASCII name: old Outlook shows
+#                                                         RFC 2231 names as "Untitled")
+#
+# Headers (exactly `PRESS_HEADERS`): Subject in both languages (RFC 2047 encoded words),
+# From / Reply-To from the manifest's `email:` section, To, Date, a Message-ID (RFC 5322
+# section 3.6.4) on the sender's domain, List-Id, List-Unsubscribe with a per-subscriber
+# mailto and https URI, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` when an
+# https URI is given, plus MIME-Version and Content-Type. (RFC 8058 also wants the two
+# List-Unsubscribe headers covered by a DKIM signature: the outgoing server's job.)
+#
+# Header injection: From, Reply-To and To are only ever built as
+# `email.headerregistry.Address` objects whose display name was decoded from any RFC 2047
+# encoded words and then checked (`subscribers.clean_display_name`), so neither a raw nor
+# an encoded CR/LF can start a header line; every other value is reduced to one line.
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from email.generator import BytesGenerator
+from email.header import Header as LegacyHeader
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage, MIMEPart
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import jinja2
+
+from renderer.assets import MAIL_TEMPLATES
+from renderer.deliver.mail.unsubscribe import check_unsubscribe_templates, unsubscribe_uris
+from renderer.deliver.subscribers import (
+    RejectedRow,
+    Subscriber,
+    clean_display_name,
+    normalize_address,
+    read_subscribers,
+)
+from renderer.errors import PressError
+from renderer.model import Article, Issue
+from renderer.policy import MONTHS_EN
+from renderer.prepare import plain_text as press_plain_text
+
+TEMPLATES_DIR = MAIL_TEMPLATES
+HTML_BODY_LIMIT = 100_000  # bytes; Gmail clips HTML bodies above about 102 KB
+MESSAGE_SIZE_LIMIT = 10_000_000  # bytes, encoded; providers accept 20-35 MB, keep well under
+# Every header the press writes on a message (the top level; parts carry only Content-*).
+PRESS_HEADERS = frozenset({
+    "subject", "from", "to", "reply-to", "date", "message-id", "list-id", "list-unsubscribe",
+    "list-unsubscribe-post", "mime-version", "content-type",
+})  # fmt: skip
+
+
+class UriListHeader(UnstructuredHeader):
+    """RFC 2369 List-* header: `<uri>, <uri>`, folded between the URIs only.
+
+    The stock folder turns any word longer than a line (a long unsubscribe URL)
+    into an RFC 2047 encoded word, which mail clients do not decode in these
+    headers, breaking the unsubscribe button. A URI may run past 78 characters
+    on its own line: RFC 5322 section 2.1.1 allows lines up to 998.
+    """
+
+    def fold(self, *, policy) -> str:  # noqa: D102 - see the class docstring
+        uris = re.findall(r"<[^<>]*>", str(self)) or [str(self)]
+        return f"{self.name}: " + ("," + policy.linesep + " ").join(uris) + policy.linesep
+
+
+class EncodedWordsHeader(UnstructuredHeader):
+    """Unstructured text (the bilingual Subject) folded as RFC 2047 encoded words.
+
+    The stock folder (CPython 3.11) can emit an empty encoded word
+    (`=?utf-8?q??=`) when a Chinese run starts near the end of a line; RFC 2047
+    section 2 requires at least one character of encoded text, and strict
+    clients then show the raw `=?utf-8?...` text. The older `email.header`
+    encoder splits into complete base64 words on character boundaries instead.
+    ASCII-only values keep the stock folding.
+    """
+
+    def fold(self, *, policy) -> str:  # noqa: D102 - see the class docstring
+        value = str(self)
+        if value.isascii():
+            return super().fold(policy=policy)
+        encoded = LegacyHeader(value, "utf-8", maxlinelen=policy.max_line_length, header_name=self.name)
+        return f"{self.name}: {encoded.encode(linesep=policy.linesep)}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", UriListHeader)
+_HEADERS.map_to_type("subject", EncodedWordsHeader)
+# The SMTP policy (CRLF, RFC 5322 folding) restricted to 7-bit transfer encodings
+# (quoted-printable/base64), so messages are valid on servers without 8BITMIME (RFC 6152).
+MAIL_POLICY = SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    issue: Issue
+    pdf_path: Path
+    pdf: bytes
+    subscribers_csv: Path
+    subscribers: tuple[Subscriber, ...]
+    rejected: tuple[RejectedRow, ...]
+    sender: Address  # the manifest's From, checked
+    sender_address: str  # its addr-spec: envelope sender and Message-ID domain
+    reply_to: Address | None
+    templates_dir: Path = TEMPLATES_DIR
+
+    @cached_property
+    def attachment_part(self) -> MIMEPart:
+        """The PDF as a MIME part, base64-encoded once and shared by every message (read-only)."""
+        part = MIMEPart(policy=MAIL_POLICY)
+        part.set_content(
+            self.pdf, maintype="application", subtype="pdf", disposition="attachment", filename=self.attachment_name
+        )
+        return part
+
+    @cached_property
+    def attachment_bytes(self) -> bytes:
+        """`attachment_part` serialized exactly as it is inside a message (see `message_bytes`)."""
+        buffer = io.BytesIO()
+        BytesGenerator(buffer, mangle_from_=False, policy=MAIL_POLICY).flatten(
+            self.attachment_part, unixfrom=False, linesep=MAIL_POLICY.linesep
+        )
+        return buffer.getvalue()
+
+    @property
+    def attachment_name(self) -> str:
+        return f"{self.issue.slug}-{self.issue.key}.pdf"
+
+    @property
+    def domain(self) -> str:
+        return self.sender_address.rsplit("@", 1)[1]
+
+    def report(self) -> str:
+        """What will happen: rejected rows with their line numbers, then the count."""
+        lines = []
+        if self.rejected:
+            lines.append(f"{len(self.rejected)} row(s) of {self.subscribers_csv} skipped:")
+            lines += [f"  line {row.line}: {row.reason} ({row.text})" for row in self.rejected]
+        lines.append(
+            f"{len(self.subscribers)} subscriber(s) will receive {self.attachment_name} "
+            f"({_human_size(len(self.pdf))})."
+        )
+        return "\n".join(lines)
+
+
+def plan_mail(
+    issue: Issue, pdf_path: Path, subscribers_csv: Path, *, templates_dir: Path = TEMPLATES_DIR,
+    out_root: Path | None = None,
+) -> MailPlan:
+    """Check the manifest's mail settings, the PDF and the subscriber list; build one message as a test.
+
+    With `out_root` (the build's output folder) the PDF must also be the current build of
+    the issue's sources (`check_attachment_current`).
+    """
+    pdf_path = Path(pdf_path)
+    sender, sender_address = _checked_address(issue, issue.email.sender, "email.from")
+    reply_to = _checked_address(issue, issue.email.reply_to, "email.reply_to")[0] if issue.email.reply_to else None
+    check_unsubscribe_templates(issue)
+    try:
+        pdf = pdf_path.read_bytes()
+    except FileNotFoundError:
+        raise PressError(
+            "The email PDF has not been built.", file=pdf_path, fix="Build the email edition first."
+        ) from None
+    if out_root is not None:
+        check_attachment_current(issue, Path(out_root), pdf_path, pdf)
+    subscribers = read_subscribers(Path(subscribers_csv))
+    plan = MailPlan(
+        issue=issue,
+        pdf_path=pdf_path,
+        pdf=pdf,
+        subscribers_csv=subscribers.path,
+        subscribers=subscribers.valid,
+        rejected=subscribers.rejected,
+        sender=sender,
+        sender_address=sender_address,
+        reply_to=reply_to,
+        templates_dir=Path(templates_dir),
+    )
+    if plan.subscribers:
+        size = len(message_bytes(plan, build_message(plan, plan.subscribers[0])))
+        if size > MESSAGE_SIZE_LIMIT:
+            raise PressError(
+                f"Each message would be {_human_size(size)}, over the {_human_size(MESSAGE_SIZE_LIMIT)} "
+                "limit (the PDF grows by a third in base64).",
+                file=pdf_path,
+                fix="Lower email.size_budget in issue.yaml and rebuild the email edition.",
+            )
+    return plan
+
+
+def _checked_address(issue: Issue, value: str | None, field_name: str) -> tuple[Address, str]:
+    if not value:
+        raise PressError(
+            f"The manifest has no {field_name}: mail cannot be sent without it.",
+            file=issue.manifest,
+            field=field_name,
+            fix='Add it under email:, e.g. from: "Newsletter <news@example.org>".',
+        )
+    raw_name, address = parseaddr(single_line(value))
+    normalized = normalize_address(address) if address else None
+    if normalized is None:
+        raise PressError(
+            f"{field_name} is not a usable address: {value!r}.",
+            file=issue.manifest,
+            field=field_name,
+            fix='Write it as "Display Name <user@example.org>" or user@example.org.',
+        )
+    name, problem = clean_display_name(raw_name)
+    if problem:
+        raise PressError(
+            f"{field_name} has an unusable display name: {problem}.",
+            file=issue.manifest,
+            field=field_name,
+            fix="Write the name as plain text, without control characters or encoded words.",
+        )
+    return mailbox(name, normalized), normalized
+
+
+def mailbox(display_name: str, addr_spec: str) -> Address:
+    """The only way an address reaches a header: an Address object (RFC 5322 name-addr).
+
+    The name is checked again (decoded from encoded words, one line): a Subscriber built
+    without `read_subscribers` cannot smuggle a header either; an unusable name is dropped.
+    """
+    name, problem = clean_display_name(single_line(display_name))
+    return Address(display_name="" if problem else name, addr_spec=addr_spec)
+
+
+def check_attachment_current(issue: Issue, out_root: Path, pdf_path: Path, pdf: bytes) -> None:
+    """Refuse a PDF that is not the build of the issue's current sources (the build cache says)."""
+    from renderer import cache  # read-only use of the build's record; imported only when mailing
+
+    record = cache.up_to_date(out_root, issue.folder, "email", cache.fingerprint(issue.folder, "email"))
+    current = (
+        record is not None
+        and Path(record.output).resolve() == pdf_path.resolve()
+        and hashlib.sha256(pdf).hexdigest() == record.sha256
+    )
+    if not current:
+        raise PressError(
+            "The email PDF is not the build of the issue as it is now (an article, the manifest, "
+            "the styles or the press changed since it was built, or the PDF was not built from "
+            "this issue folder); mailing it would attach an outdated edition.",
+            file=pdf_path,
+            fix=f"Run `make-issue build {issue.folder} --out {out_root}` first, then mail again.",
+        )
+
+
+
+def build_message(
+    plan: MailPlan, subscriber: Subscriber, *, message_id: str | None = None, now: dt.datetime | None = None
+) -> EmailMessage:
+    """The complete message for one subscriber (see the module docstring for its shape)."""
+    issue = plan.issue
+    context = _template_context(plan, subscriber)
+    environment = _environment(plan.templates_dir)
+    subject = single_line(environment.get_template("subject.txt.j2").render(context))
+    text = environment.get_template("body.txt.j2").render(context)
+    html = environment.get_template("body.html.j2").render(context | {"subject": subject})
+    html_size = len(html.encode("utf-8"))
+    if html_size > HTML_BODY_LIMIT:
+        raise PressError(
+            f"The HTML mail body is {html_size:,} bytes, over the {HTML_BODY_LIMIT:,} limit "
+            "(Gmail clips longer bodies and hides the rest).",
+            file=issue.manifest,
+            field="articles",
+            fix="Shorten the article titles or first sentences, or simplify styles/mail/body.html.j2.",
+        )
+
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = subject
+    message["From"] = plan.sender
+    message["To"] = mailbox(subscriber.name, subscriber.email)
+    if plan.reply_to:
+        message["Reply-To"] = plan.reply_to
+    message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC).astimezone())
+    message["Message-ID"] = message_id or make_msgid(domain=plan.domain)
+    message["List-Id"] = f"<{issue.slug}.{plan.domain}>"
+    unsubscribe = unsubscribe_uris(issue, subscriber.email)
+    message["List-Unsubscribe"] = ", ".join(f"<{uri}>" for uri in unsubscribe)
+    if any(uri.startswith("https://") for uri in unsubscribe):
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    message.make_mixed()
+    message.attach(plan.attachment_part)
+    return message
+
+
+def message_bytes(plan: MailPlan, message: EmailMessage) -> bytes:
+    """`message.as_bytes()`, with the shared PDF part copied from bytes serialized once.
+
+    Re-serializing a 300 KB base64 attachment line by line took half the
+    sender's time per message; the result is byte-for-byte the same.
+    """
+    buffer = io.BytesIO()
+    _SharedPartGenerator(buffer, (plan.attachment_part, plan.attachment_bytes)).flatten(message)
+    return buffer.getvalue()
+
+
+class _SharedPartGenerator(BytesGenerator):
+    """A BytesGenerator that writes one given part from pre-serialized bytes.
+
+    Uses the documented extension points: `clone` (called for every sub-part)
+    passes the shared part along, `flatten` short-cuts it. A sub-part is always
+    flattened with the parent's policy and line separator, which is how
+    `MailPlan.attachment_bytes` was produced.
+    """
+
+    def __init__(self, fp, shared: tuple[MIMEPart, bytes], policy=None):
+        super().__init__(fp, mangle_from_=False, policy=policy)
+        self._shared = shared
+
+    def clone(self, fp):
+        return self.__class__(fp, self._shared, policy=self.policy)
+
+    def flatten(self, msg, unixfrom=False, linesep=None):
+        part, serialized = self._shared
+        if msg is part and (linesep or self.policy.linesep) == MAIL_POLICY.linesep:
+            self._fp.write(serialized)
+            return
+        super().flatten(msg, unixfrom=unixfrom, linesep=linesep)
+
+
+def _template_context(plan: MailPlan, subscriber: Subscriber) -> dict:
+    issue = plan.issue
+    unsubscribe = unsubscribe_uris(issue, subscriber.email)
+    return {
+        "languages": list(subscriber.languages),
+        "newsletter": {"en": single_line(issue.name.en), "zh": single_line(issue.name.zh)},
+        "month": {"en": f"{MONTHS_EN[issue.month - 1]} {issue.year}", "zh": f"{issue.year}年{issue.month}月"},
+        "volume": issue.volume,
+        "number": issue.number,
+        "publisher": single_line(issue.publisher),
+        "name": subscriber.name,
+        "articles": [_article_summary(article) for article in issue.articles],
+        "attachment": {"filename": plan.attachment_name, "size": _human_size(len(plan.pdf))},
+        "unsubscribe_url": next((u for u in unsubscribe if u.startswith("https://")), None),
+        "unsubscribe_mailto": next((u for u in unsubscribe if u.startswith("mailto:")), None),
+    }
+
+
+def _article_summary(article: Article) -> dict:
+    return {
+        "title": {"en": plain_text(article.title.en), "zh": plain_text(article.title.zh)},
+        "first_sentence": {
+            "en": first_sentence(article.en[0].text, "en") if article.en else "",
+            "zh": first_sentence(article.zh[0].text, "zh") if article.zh else "",
+        },
+    }
+
+
+@lru_cache(maxsize=4)
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+
+# --- text helpers ---------------------------------------------------------------
+
+_FIRST_SENTENCE_LIMIT = {"en": 300, "zh": 150}  # characters, when no sentence end is found
+# Words whose trailing period does not end a sentence ("Mr. Li", "No. 2 Middle School").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt no nos vol fig gen col lt sgt rev hon gov sen rep "
+    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e etc vs approx".split()
+)
+_EN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)")
+_ZH_END = re.compile(r"[。！？]+[”’」』）)]*")
+
+
+def plain_text(markdown: str) -> str:
+    """Inline Markdown -> plain text on one line, parsed as the press parses it."""
+    return single_line(press_plain_text(markdown))
+
+
+def first_sentence(markdown: str, language: str) -> str:
+    """The first sentence of a paragraph, as plain text.
+
+    English ends at . ! ? followed by a space or the end (so "3.5" and "Mr. Li"
+    do not end it); Chinese at 。！？ (W3C clreq: full-width stops). Closing
+    quotes and brackets after the mark belong to the sentence.
+    """
+    text = plain_text(markdown)
+    if language == "zh":
+        match = _ZH_END.search(text)
+    else:
+        match = next((m for m in _EN_END.finditer(text) if not _is_abbreviation(text, m.start())), None)
+    if match:
+        return text[: match.end()]
+    limit = _FIRST_SENTENCE_LIMIT.get(language, 300)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if language != "zh" and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    if text[period] != ".":
+        return False
+    word = text[:period].rsplit(None, 1)[-1] if text[:period].strip() else ""
+    word = word.lstrip("(\"'“‘[")
+    if len(word) == 1 and word.isupper():
+        return True  # an initial: "J. Smith"
+    return word.lower() in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))
+
+
+def single_line(text: str) -> str:
+    """Control characters (CR, LF, NUL ...) and line separators -> spaces, runs collapsed.
+
+    Applied to every value that reaches a header, so no input can start a new header line.
+    """
+    cleaned = "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text)
+    return " ".join(cleaned.split())
+
+
+def _human_size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} KB"
+
