@@ -42,7 +42,7 @@ def placed_images(pdf_path: Path) -> list[Image.Image]:
     images, seen = [], set()
     with pikepdf.open(pdf_path) as pdf:
         for page in pdf.pages:
-            for _, raw in page.images.items():
+            for raw in page.get_images().values():
                 if raw.objgen not in seen:
                     seen.add(raw.objgen)
                     images.append(PdfImage(raw).as_pil_image())
