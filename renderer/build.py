@@ -11,7 +11,10 @@ what is written:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +51,8 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 parallel: bool = True,
                 step: Callable[[str], None] = lambda message: None) -> BuildResult:
     result = BuildResult(folder=folder)
-    fingerprints = {edition: cache.fingerprint(folder, edition) for edition in editions}
+    fingerprints = {edition: cache.fingerprint(folder, edition, out_root=out_root)
+                    for edition in editions}
     todo = []
     for edition in editions:
         record = None if force else cache.up_to_date(out_root, folder, edition,
@@ -83,15 +87,62 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
             files.remove_stale_partials(target_folder)
             files.remove_stale_partials(out_root / cache.CACHE_FOLDER)
             step("typeset and verify " + " and ".join(todo))
-            for edition_result, pdf in typesetters.run(
+            try:
+                done = typesetters.run(
                     _make_edition, [(prepared, compose(prepared, edition), out_root)
-                                    for edition in todo]):
+                                    for edition in todo])
+            except BaseException:
+                # One edition failed (or Ctrl-C): none is written. The workers stop
+                # first, then their staged files go, while this build holds the lock.
+                typesetters.stop()
+                files.remove_stale_partials(target_folder)
+                raise
+            for edition_result, pdf in _publish(done):
                 cache.remember(out_root, folder, edition_result.edition,
                                fingerprints[edition_result.edition], edition_result.path, pdf,
                                edition_result.pages)
                 result.editions.append(edition_result)
     result.editions.sort(key=lambda r: editions.index(r.edition))
     return result
+
+
+def _publish(done: list[tuple[EditionResult, bytes, Path]]) -> list[tuple[EditionResult, bytes]]:
+    """Rename every checked, staged edition over its target: all editions or none.
+
+    Each staged file is complete and on disk (fsync'ed) beside its target, so only a
+    rename is left; should one rename fail, the message says which editions were written.
+    """
+    written: list[tuple[EditionResult, bytes]] = []
+    try:
+        for edition_result, pdf, staged_path in done:
+            try:
+                os.replace(staged_path, edition_result.path)
+            except OSError as exc:
+                new = ", ".join(f"the {r.edition} edition ({r.path})" for r, _ in written)
+                raise PressError(
+                    f"the {edition_result.edition} edition cannot be written ({exc.strerror}); "
+                    + (f"{new} was written and is new, the others are not."
+                       if written else "no edition was written."),
+                    file=edition_result.path,
+                    fix="Check free space and permissions of the output folder.") from None
+            written.append((edition_result, pdf))
+    finally:
+        for _, _, staged_path in done:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged_path)
+    if written:
+        _sync_folder(written[0][0].path.parent)
+    return written
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, so that the renames into it are durable."""
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 class _Typesetters:
@@ -117,12 +168,25 @@ class _Typesetters:
             self.jobs, jobs_end = context.Pipe()
             pipes = [context.Pipe(duplex=False) for _ in range(self.workers)]
             self.results = [reader for reader, _ in pipes]
-            self.warm = context.Process(target=_warm_typesetter,
-                                        args=(jobs_end, [writer for _, writer in pipes]))
-            self.warm.start()
-            jobs_end.close()
-            for _, writer in pipes:
-                writer.close()
+            self.warm = context.Process(
+                target=_warm_typesetter,
+                args=(jobs_end, [writer for _, writer in pipes], self.jobs))
+            # The worker is born with Ctrl-C blocked and then ignores it: a Ctrl-C goes to
+            # the whole process group, and it is this process that answers it (it stops the
+            # workers). Blocked, not ignored, here: a Ctrl-C during the fork waits for us.
+            try:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    self.warm.start()
+                finally:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                jobs_end.close()
+                for _, writer in pipes:
+                    writer.close()
+            except BaseException:  # a Ctrl-C just after the start: no `with` body, no __exit__
+                if self.warm.pid is not None:
+                    self.stop()
+                raise
         return self
 
     def run(self, job, argument_tuples: list[tuple]) -> list:
@@ -141,17 +205,33 @@ class _Typesetters:
             outcomes.append(value)
         return outcomes
 
-    def __exit__(self, error_type, *exc) -> None:
+    def stop(self) -> None:
+        """End the workers now, whatever they are doing."""
         if self.warm is None:
             return
         self.jobs.close()
+        self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
+        self.warm.join()
+        self.warm = None
+
+    def __exit__(self, error_type, *exc) -> None:
+        if self.warm is None:
+            return
         if error_type is not None:
-            self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
+            self.stop()
+            return
+        self.jobs.close()
         self.warm.join()
 
 
-def _warm_typesetter(jobs, result_pipes) -> None:
+def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
     """The warm process: import WeasyPrint, wait for the jobs, fork for all but one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build answers Ctrl-C (and kills us)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # The fork copied the build's end of the jobs pipe: without closing it, a build that
+    # ends before it could stop us (or before PR_SET_PDEATHSIG is set) would leave us
+    # waiting for jobs forever; closed, its end leaves with it and `recv` says EOF.
+    builds_end.close()
     from renderer.typeset import warm_up
 
     warm_up()
@@ -187,10 +267,12 @@ def _answer(pipe, job, arguments) -> None:
             pipe.send((True, RuntimeError("".join(traceback.format_exception(error)))))
 
 
-def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes]:
-    """Typeset one edition, check it, write it: the whole job of one worker."""
+def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes, Path]:
+    """Typeset one edition, stage it beside its target and check it: the whole job of one
+    worker. The build renames the staged file into place once every edition has passed."""
     done = _typeset_edition(prepared, composed.edition, composed)
-    return _verify_and_write(prepared.issue, done, out_root), done.pdf
+    result, staged_path = _verify_and_stage(prepared.issue, done, out_root)
+    return result, done.pdf, staged_path
 
 
 def _typeset_edition(prepared, edition: str, composed):
@@ -207,17 +289,23 @@ def _typeset_edition(prepared, edition: str, composed):
     return done
 
 
-def _verify_and_write(issue, done, out_root: Path) -> EditionResult:
+def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]:
+    """Check the edition and leave it, complete and fsync'ed, under a hidden '.partial'
+    name beside its target (a build killed now leaves only that, which the next removes)."""
+    from renderer.load.source import human_size
     from renderer.verify.preflight import preflight
 
     target = output_path(issue, out_root, done.edition)
-    if done.edition == "email" and len(done.pdf) > issue.email.size_budget:
+    budget = issue.email.size_budget
+    if done.edition == "email" and len(done.pdf) > budget:
         raise PressError(
-            f"the email edition would be {len(done.pdf) / 1e6:.2f} MB, over its budget of "
-            f"{issue.email.size_budget / 1e6:.2f} MB.", file=issue.manifest,
+            f"the email edition would be {human_size(len(done.pdf), other=budget)}, over its "
+            f"budget of {human_size(budget, other=len(done.pdf))}.", file=issue.manifest,
             field="email.size_budget",
             fix="Use fewer or smaller figures, or raise the budget.")
-    with files.staged(target, done.pdf) as staged_pdf:
+    staged_path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.checked"
+                                   f"{files.PARTIAL_SUFFIX}")
+    with files.staged(staged_path, done.pdf) as staged_pdf:
         report = preflight(
             staged_pdf, edition=done.edition, page_size=issue.page_size,
             bleed_mm=issue.print.bleed_mm, ink_limit=issue.print.ink_limit,
@@ -230,7 +318,7 @@ def _verify_and_write(issue, done, out_root: Path) -> EditionResult:
                 fix="This is a problem in the templates, styles or figures; see the "
                     "failed checks above.")
     return EditionResult(edition=done.edition, path=target, pages=done.pages,
-                         size=len(done.pdf), report=report)
+                         size=len(done.pdf), report=report), staged_path
 
 
 def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...] = EDITIONS,

@@ -1,7 +1,10 @@
 """Build cache: an edition whose inputs have not changed is not built again.
 
 The fingerprint covers everything a PDF depends on: every file of the issue
-folder, the project's styles/, fonts/ and renderer/ code, the pinned
+folder (all of them, dot-files and dot-folders included: the loader reads any
+file the manifest or an article names, `.drafts/01.md` or `.img/fig.png` as
+well; only an output folder inside the issue is left out), links by their
+target, the project's styles/, fonts/ and renderer/ code, the pinned
 WeasyPrint, the edition, and SOURCE_DATE_EPOCH. It is computed from file
 contents, not times, so a checkout or a copy does not count as a change. The
 record of a build (one small JSON file per issue and edition under
@@ -38,18 +41,20 @@ class Record:
     pages: int
 
 
-def fingerprint(issue_folder: Path, edition: str) -> str:
+def fingerprint(issue_folder: Path, edition: str, out_root: Path | None = None) -> str:
     digest = hashlib.sha256()
     digest.update(f"{edition}\0{PINNED}\0"
                   f"{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
-    _hash_tree(digest, issue_folder, "issue")
+    skip = {out_root.resolve()} if out_root is not None else set()
+    _hash_tree(digest, issue_folder, "issue", _every_file(issue_folder, skip))
     for name, root, suffixes in PROJECT_INPUTS:
-        _hash_tree(digest, root, name, suffixes=suffixes)
+        _hash_tree(digest, root, name, _files(root), suffixes=suffixes)
     return digest.hexdigest()
 
 
-def _hash_tree(digest, root: Path, label: str, suffixes: tuple[str, ...] | None = None) -> None:
-    for path in sorted(_files(root)):
+def _hash_tree(digest, root: Path, label: str, paths,
+               suffixes: tuple[str, ...] | None = None) -> None:
+    for path in sorted(paths):
         if suffixes and path.suffix not in suffixes:
             continue
         digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
@@ -70,7 +75,25 @@ def _content_digest(path: Path) -> bytes:
     return b"other"
 
 
+def _every_file(root: Path, skip: set[Path]):
+    """Every entry the loader could read under the issue folder: files of any name, in
+    folders of any name, and links to folders (by their target; what they point to
+    inside the issue is walked where it is). `skip`: output folders, never inputs."""
+    for folder, subfolders, names in os.walk(root):
+        kept = []
+        for name in subfolders:
+            path = Path(folder) / name
+            if path.is_symlink():
+                yield path  # a link to a folder: its target name counts
+            elif name != CACHE_FOLDER and (not skip or path.resolve() not in skip):
+                kept.append(name)
+        subfolders[:] = kept
+        for name in names:
+            yield Path(folder) / name
+
+
 def _files(root: Path):
+    """The project's own files: its caches (__pycache__) and dot-files are not inputs."""
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = [s for s in subfolders if not s.startswith(".") and s != "__pycache__"]
         for name in names:

@@ -7,15 +7,28 @@ a finding needs a human. With --json, a bad-input error is a JSON report on stdo
 
 from __future__ import annotations
 
-import functools
+import signal
 import sys
-from pathlib import Path
 
-import click
 
-from renderer import __version__
-from renderer.errors import PressError
-from renderer.policy import EDITIONS, PAGE_SIZES_MM
+def _interrupted_while_starting(signum, frame):
+    """Ctrl-C before a command runs (while Python imports): exit quietly, no traceback."""
+    print("interrupted; nothing was written.", file=sys.stderr)
+    raise SystemExit(130)
+
+
+if __name__ == "__main__":  # run as a program: the first thing it does
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import functools  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import click  # noqa: E402
+
+from renderer import __version__  # noqa: E402
+from renderer.errors import PressError  # noqa: E402
+from renderer.policy import EDITIONS, PAGE_SIZES_MM  # noqa: E402
 
 EXIT_FINDINGS = 1
 
@@ -43,6 +56,7 @@ def _guarded(command):
 
         console.configure(root.meta.get("verbose", 0) - root.meta.get("quiet", 0))
         try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: see below
             return command(*args, **kwargs)
         except PressError as error:
             if debug:
@@ -87,6 +101,19 @@ def main(debug: bool) -> None:
 @_guarded
 def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
+    try:
+        _build(folders, out, edition, force)
+    except KeyboardInterrupt:
+        # The build has cleaned up (workers stopped, staged files removed). Exit here:
+        # a Ctrl-C that lands in code an extension runs through PyRun_* (cffi does, on
+        # import) makes Python's own exit end by SIGINT instead of with 130.
+        click.echo("interrupted; no partial output was left behind.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+
+def _build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
     from renderer.build import build_issue
     from renderer.console import build_progress, print_build_result
 

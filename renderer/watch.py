@@ -38,6 +38,9 @@ class WarmBuilder:
 def watch(folder: Path, out_root: Path, report: Callable[[str], None]) -> None:
     from watchfiles import watch as watch_changes
 
+    from renderer.load import check_issue_folder
+
+    check_issue_folder(folder)  # a wrong folder is refused once, before anything starts
     builder = WarmBuilder(folder, out_root)
     paths = [folder, STYLES, FONTS]
     _rebuild(builder, report)

@@ -265,3 +265,54 @@ def test_subscriber_row_with_cr_lf_in_a_name_is_set_aside(tmp_path: Path):
     assert [s.email for s in subscribers.valid] == ["b@example.org"]
     assert [row.line for row in subscribers.rejected] == [2]
     assert "\n" not in subscribers.report().split(": ", 1)[1]
+
+
+def test_watch_of_a_missing_folder_says_so_once(tmp_path: Path):
+    result = run_cli("watch", tmp_path / "no-such-issue", "--out", tmp_path / "out",
+                     timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert output.count("is not an issue folder") == 1, output
+    assert "internal error" not in output and "Traceback" not in output, output
+
+
+RAW = """\
+A Short Article
+The first paragraph of the article.
+一篇短文
+文章的第一段。
+"""
+
+
+@pytest.mark.parametrize("options, option", [
+    (["--slug", "../evil"], "--slug"),
+    (["--slug", "Bad Slug"], "--slug"),
+    (["--name-en", " "], "--name-en"),
+    (["--publisher", ""], "--publisher"),
+    (["--published", "2022-02-31"], "--published"),
+    (["--month", "0000-03"], "--month"),
+    (["--month", "2022-00"], "--month"),
+])
+def test_import_options_are_checked_like_manifest_fields_before_anything_is_written(
+        tmp_path: Path, options: list[str], option: str):
+    raw = tmp_path / "raw.txt"
+    raw.write_text(RAW, encoding="utf-8")
+    into = tmp_path / "issues" / "2022-03"
+    month = [] if "--month" in options else ["--month", "2022-03"]
+    result = run_cli("import", raw, "--into", into, *month, *options, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"the option {option} cannot be used" in result.stderr, output
+    assert "Traceback" not in output
+    assert not into.exists() and not list(tmp_path.glob("issues/*")), "something was written"
+
+
+def test_imported_options_give_a_manifest_the_loader_accepts(tmp_path: Path):
+    raw = tmp_path / "raw.txt"
+    raw.write_text(RAW, encoding="utf-8")
+    into = tmp_path / "issue"
+    result = run_cli("import", raw, "--into", into, "--month", "2022-03", "--slug", "ok-slug",
+                     "--published", "2022-03-28", timeout=120)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    lint = run_cli("lint", into)
+    assert lint.returncode in (0, 1) and "error" not in lint.stderr, lint.stderr

@@ -75,3 +75,49 @@ def test_many_issues_build_across_cores(tmp_path):
     assert result.returncode == 0, result.stderr
     for month in ("2022-02", "2022-03"):
         assert len(list((out / month).glob(f"*-{month}-*.pdf"))) == 2
+
+
+def test_files_in_dot_folders_count_as_inputs(tmp_path):
+    """The loader reads whatever the manifest and the articles name, `.drafts/` and
+    `.img/` included: editing such a file rebuilds, it is not "up to date"."""
+    from tests.tiny_issue import png_bytes, write_tiny_issue
+
+    issue = write_tiny_issue(tmp_path / "issue")
+    (issue / ".drafts").mkdir()
+    (issue / "articles" / "02-two.md").rename(issue / ".drafts" / "02-two.md")
+    (issue / ".img").mkdir()
+    (issue / ".img" / "fig.png").write_bytes(png_bytes(1600, 900))
+    manifest = issue / "issue.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "articles/02-two.md", ".drafts/02-two.md"), encoding="utf-8")
+    first_article = issue / "articles" / "01-one.md"
+    first_article.write_text(first_article.read_text(encoding="utf-8").replace(
+        "  zh: 一篇短文\n---\n",
+        "  zh: 一篇短文\nfigures:\n  - image: .img/fig.png\n"
+        "    caption: {en: A picture, zh: 一张图}\n---\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_cli("build", issue, "--out", out)
+    assert first.returncode == 0, first.stderr
+    assert run_cli("build", issue, "--out", out).stderr.count("up to date") == 2
+
+    (issue / ".img" / "fig.png").write_bytes(png_bytes(1700, 900))
+    figure_edited = run_cli("build", issue, "--out", out)
+    assert figure_edited.returncode == 0, figure_edited.stderr
+    assert "up to date" not in figure_edited.stderr
+
+    draft = issue / ".drafts" / "02-two.md"
+    draft.write_text(draft.read_text(encoding="utf-8").replace("Only one", "Just one"),
+                     encoding="utf-8")
+    article_edited = run_cli("build", issue, "--out", out)
+    assert article_edited.returncode == 0, article_edited.stderr
+    assert "up to date" not in article_edited.stderr
+
+
+def test_an_output_folder_inside_the_issue_is_not_an_input(tmp_path):
+    from tests.tiny_issue import write_tiny_issue
+
+    issue = write_tiny_issue(tmp_path / "issue")
+    out = issue / ".dist"
+    assert run_cli("build", issue, "--out", out).returncode == 0
+    again = run_cli("build", issue, "--out", out)
+    assert again.returncode == 0 and again.stderr.count("up to date") == 2, again.stderr

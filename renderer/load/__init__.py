@@ -23,11 +23,17 @@ MAX_MANIFEST_BYTES = 200_000
 MAX_BLEED_MM = 10.0
 
 
-def load_issue(folder: Path) -> Issue:
-    folder = Path(folder)
-    if not folder.is_dir():
+def check_issue_folder(folder: Path) -> None:
+    """The folder exists and is a folder (the first check of load_issue, also used by
+    commands such as watch that must refuse a wrong folder before anything else)."""
+    if not Path(folder).is_dir():
         raise PressError("is not an issue folder (it does not exist or is not a folder).",
                          file=folder, fix=f"Give the folder that holds {MANIFEST}.")
+
+
+def load_issue(folder: Path) -> Issue:
+    folder = Path(folder)
+    check_issue_folder(folder)
     manifest = folder / MANIFEST
     if not manifest.exists():
         raise PressError(f"has no {MANIFEST}.", file=folder,
@@ -126,6 +132,11 @@ def _publication_time(published: dt.date | None, year: int, month: int) -> dt.da
     """The date written into the PDFs: fixed, so that two builds are byte-identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if published is None and epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise PressError(f"SOURCE_DATE_EPOCH={epoch} is not a usable time.",
+                             fix="Set it to seconds since 1970 (e.g. from `git log -1 "
+                                 "--format=%ct`), or unset it.") from None
     day = published or dt.date(year, month, 1)
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)

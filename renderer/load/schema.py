@@ -116,6 +116,10 @@ def shown(value: Any) -> str:
 def text(f: Fields, value: Any, path: Path_) -> str:
     if isinstance(value, (dict, list)):
         raise f.error("must be text, not a list or mapping", path)
+    if not isinstance(value, str):
+        # As written: YAML 1.1 reads `yes` as True and `No` as False, but a title or a
+        # byline says what the editor typed.
+        value = f.doc.scalars.get(path, value)
     result = str(value).strip()
     if not result:
         raise f.error("must not be empty", path)
@@ -165,7 +169,8 @@ def date(f: Fields, value: Any, path: Path_) -> dt.date:
 
 def month(f: Fields, value: Any, path: Path_) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
-    if not match or not 1 <= int(match[2]) <= 12:
+    # Year 0000 has no calendar date (datetime's years are 1 to 9999).
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < dt.MINYEAR:
         raise f.error(f"must be a month written YYYY-MM, e.g. 2022-02, not {shown(value)}", path)
     return int(match[1]), int(match[2])
 

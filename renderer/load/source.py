@@ -14,6 +14,7 @@ are read as plain text.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,20 @@ def _size(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 1_000_000 else f"{count / 1e3:.0f} KB"
 
 
+def human_size(count: int, *, other: int | None = None) -> str:
+    """A byte count as an editor reads it: 812 bytes, 1 KB, 250 KB, 4.2 MB. With `other`
+    (a size it is compared with), exact bytes when the rounded figures would look equal."""
+    def rounded(n: int) -> str:
+        if n < 1000:
+            return f"{n} bytes"
+        if n < 1_000_000:
+            return f"{n / 1e3:.1f}".removesuffix(".0") + " KB"
+        return f"{n / 1e6:.2f}".removesuffix("0").removesuffix(".0") + " MB"
+    if other is not None and other != count and rounded(other) == rounded(count):
+        return f"{count:,} bytes"
+    return rounded(count)
+
+
 @dataclass
 class YamlDoc:
     """Plain data read from YAML, with the line of every value by its path."""
@@ -72,6 +87,9 @@ class YamlDoc:
     file: Path
     lines: dict[Path_, int] = field(default_factory=dict)
     first_line: int = 1  # where the YAML starts inside its file (front matter)
+    # The source text of scalars YAML read as something else (yes -> True, 1e3 -> 1000.0),
+    # by path: a text field keeps what the editor wrote.
+    scalars: dict[Path_, str] = field(default_factory=dict)
     errors: list = field(default_factory=list)  # mistakes collected while reading fields
 
     def raise_collected(self) -> None:
@@ -104,7 +122,7 @@ def parse_yaml(text: str, file: Path, *, first_line: int = 1) -> YamlDoc:
             # An unclosed quote or bracket: where it opened helps, not the end of the file.
             mark = exc.context_mark
             problem = f"a quote or bracket opened here is never closed ({exc.context})"
-        line = first_line + mark.line if mark else first_line
+        line = first_line + _line_of(text, mark.index) if mark else first_line
         raise PressError(f"YAML syntax error: {problem}.", file=file, line=line,
                          fix="Check indentation, colons and quotes on that line "
                              "(a value containing ': ' or starting with a quote must be quoted)."
@@ -112,7 +130,7 @@ def parse_yaml(text: str, file: Path, *, first_line: int = 1) -> YamlDoc:
     except yaml.YAMLError as exc:
         raise PressError(f"YAML could not be read: {exc}.", file=file, line=first_line) from None
     doc = YamlDoc(data=None, file=file, first_line=first_line)
-    walk = _Walk(budget=MAX_YAML_VALUES)
+    walk = _Walk(budget=MAX_YAML_VALUES, text=text)
     doc.data = None if node is None else _to_plain(node, (), doc, walk)
     return doc
 
@@ -122,11 +140,24 @@ class _Walk:
     """State of one node walk: values still allowed, collections being read."""
 
     budget: int
+    text: str = ""
     open_nodes: set[int] = field(default_factory=set)
+    _breaks: list[int] | None = None
+
+    def line(self, doc: YamlDoc, node: yaml.Node) -> int:
+        if self._breaks is None:
+            self._breaks = [i for i, c in enumerate(self.text) if c == "\n"]
+        return doc.first_line + bisect.bisect_left(self._breaks, node.start_mark.index)
+
+
+def _line_of(text: str, index: int) -> int:
+    """0-based line of a character index, counting only LF: PyYAML's own mark lines also
+    count U+0085, U+2028 and U+2029 as line breaks, which no editor shows as one."""
+    return text.count("\n", 0, index)
 
 
 def _to_plain(node: yaml.Node, path: Path_, doc: YamlDoc, walk: _Walk) -> Any:
-    line = doc.first_line + node.start_mark.line
+    line = walk.line(doc, node)
     walk.budget -= 1
     if walk.budget < 0:
         raise PressError(
@@ -143,7 +174,10 @@ def _to_plain(node: yaml.Node, path: Path_, doc: YamlDoc, walk: _Walk) -> Any:
                          fix="Remove the anchors (&) and aliases (*); write the values out.")
     doc.lines.setdefault(path, line)
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, doc)
+        value = _scalar(node, doc)
+        if not isinstance(value, str):
+            doc.scalars[path] = node.value
+        return value
     walk.open_nodes.add(id(node))
     try:
         return _collection(node, path, doc, walk)
@@ -157,15 +191,15 @@ def _collection(node: yaml.Node, path: Path_, doc: YamlDoc, walk: _Walk) -> Any:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise PressError("a mapping key must be plain text.", file=doc.file,
-                                 line=doc.first_line + key_node.start_mark.line)
+                                 line=walk.line(doc, key_node))
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise PressError("YAML merge keys (<<) are not supported.", file=doc.file,
-                                 line=doc.first_line + key_node.start_mark.line,
+                                 line=walk.line(doc, key_node),
                                  fix="Write the keys out.")
             key = str(key_node.value)
             if key in result:
                 raise PressError(f"the key '{key}' appears twice.", file=doc.file,
-                                 line=doc.first_line + key_node.start_mark.line,
+                                 line=walk.line(doc, key_node),
                                  fix="Keep one of them.")
             result[key] = _to_plain(value_node, path + (key,), doc, walk)
         return result

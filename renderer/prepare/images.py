@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import warnings as pywarnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,15 +100,46 @@ def _decode(data: bytes, figure: Figure, article: Path):
                                  "not PNG or JPEG.", file=article, line=figure.line,
                                  field="figures.image", fix="Export it as PNG or JPEG.")
             image.load()
+            image = _upright(_eight_bit(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PressError(f"the image {figure.image.name} is too large in pixels "
                          f"(more than {MAX_PIXELS:,}).", file=article, line=figure.line,
                          field="figures.image", fix="Scale it down to print size.") from None
+    except Image.UnidentifiedImageError:
+        raise PressError(f"the image {figure.image.name} cannot be read: it is not a PNG or "
+                         "JPEG file (its content is not an image format).", file=article,
+                         line=figure.line, field="figures.image",
+                         fix="Export it again as PNG or JPEG.") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PressError(f"the image {figure.image.name} cannot be read ({exc}); it is "
-                         "corrupt or not an image.", file=article, line=figure.line,
+        raise PressError(f"the image {figure.image.name} cannot be read ({_reason(exc)}); it "
+                         "is corrupt or not an image.", file=article, line=figure.line,
                          field="figures.image", fix="Export it again as PNG or JPEG.") from None
     return image
+
+
+def _reason(exc: BaseException) -> str:
+    """Pillow's message without the Python objects it may name (`<_io.BytesIO object at
+    0x...>`: the image is decoded from memory)."""
+    text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", str(exc)).strip()
+    return text or type(exc).__name__
+
+
+def _eight_bit(image):
+    """16-bit (and 32-bit integer) greyscale scaled to 8 bits. Pillow's own conversion of
+    these modes to L or RGB clips at 255 instead of scaling, which prints nearly white."""
+    if image.mode in {"I;16", "I;16L", "I;16B", "I;16N"}:
+        image = image.convert("I")
+    if image.mode == "I":  # PNG stores 0 to 65535: 65535 / 257 = 255
+        return image.point(lambda v: v / 257).convert("L")
+    return image
+
+
+def _upright(image):
+    """The picture as it is meant to be seen: a phone's EXIF orientation applied (the
+    pixels are stored sideways), so that width, ppi and aspect ratio are the shown ones."""
+    from PIL import ImageOps
+
+    return ImageOps.exif_transpose(image)
 
 
 def _print_jpeg(image) -> bytes:

@@ -214,3 +214,46 @@ def test_the_build_lock_serializes_processes(tmp_path: Path):
     after = subprocess.run([sys.executable, "-c", LOCK_HOLDER, str(folder), "0"], cwd=ROOT,
                            env=ENV, capture_output=True, text=True, timeout=10)
     assert after.stdout.startswith("locked")
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.6, 0.9])
+def test_ctrl_c_early_in_a_build_is_quiet_and_leaves_nothing(issue: Path, tmp_path: Path,
+                                                            delay: float):
+    """Ctrl-C reaches the whole process group, typesetting workers included: the build
+    answers it (exit 130, one line), the workers ignore it, nothing half-done is left."""
+    out = tmp_path / "dist"
+    build = start_build(issue, out)
+    time.sleep(delay)
+    os.killpg(build.pid, signal.SIGINT)
+    stdout, stderr = build.communicate(timeout=60)
+    output = (stdout + stderr).decode()
+    assert build.returncode == 130, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "interrupted" in stderr.decode()
+    time.sleep(0.3)  # the workers are gone too: nothing more is written after the exit
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in {".pdf", ".partial"}]
+    assert not [line for line in subprocess.run(["ps", "-eo", "args"], capture_output=True,
+                                                text=True).stdout.splitlines()
+                if str(out) in line], "a typesetting worker outlived the build"
+
+
+def test_a_failed_edition_leaves_no_mixed_pair(issue: Path, tmp_path: Path):
+    """The email edition fails its budget after the print edition passed: neither is
+    written, the previous pair stays as it was (and the budget is shown in KB)."""
+    out = tmp_path / "dist"
+    assert run_cli("build", issue, "--out", out).returncode == 0
+    before = {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()}
+    article = issue / "articles" / "02-two.md"
+    article.write_text(article.read_text().replace("Only one", "Just one"))
+    manifest = issue / "issue.yaml"
+    manifest.write_text(manifest.read_text() + "email:\n  size_budget: 1KB\n")
+
+    failed = run_cli("build", issue, "--out", out)
+
+    assert failed.returncode == 2, failed.stderr
+    assert "over its budget of 1 KB" in failed.stderr, failed.stderr
+    assert "0.00 MB" not in failed.stderr
+    after = {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()}
+    assert after == before, "one edition was replaced while the other was not"
+    assert_only_complete_outputs(out)
+    assert not list(out.rglob(f"*{files.PARTIAL_SUFFIX}"))

@@ -27,7 +27,9 @@ from renderer.editorial.importer.split import RawArticle, split_articles
 from renderer.editorial.importer.write import render_article, render_manifest, write_folder
 from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
 from renderer.errors import PressError
-from renderer.load.source import read_text
+from renderer.load import schema
+from renderer.load.schema import Fields
+from renderer.load.source import YamlDoc, read_text
 
 __all__ = ["import_raw", "Report"]
 
@@ -62,6 +64,9 @@ def import_raw(raw: Path, into: Path, *,
     bilingual dump (empty, binary, not UTF-8, one language only).
     """
     raw, into = Path(raw), Path(into)
+    published = _checked_options(name_en=name_en, name_zh=name_zh, slug=slug,
+                                 publisher=publisher, volume=volume, number=number,
+                                 published=published, page_size=page_size)
     _refuse_binary(raw)
     text = read_text(raw, limit=MAX_RAW_BYTES, what="raw text file")
     raw_articles = _split_or_refuse(text, raw)
@@ -148,14 +153,45 @@ def _split_or_refuse(text: str, raw: Path) -> list[RawArticle]:
     return articles
 
 
+# Each option as the manifest field it becomes, checked by the loader's own kinds: an
+# import never writes a manifest that `make-issue lint` or `build` then refuses.
+OPTION_FIELDS = {  # option -> (manifest field, kind)
+    "name_en": ("newsletter.en", schema.text), "name_zh": ("newsletter.zh", schema.text),
+    "slug": ("slug", schema.slug), "publisher": ("publisher", schema.text),
+    "volume": ("volume", schema.positive_int), "number": ("number", schema.positive_int),
+    "published": ("published", schema.date),
+    "page_size": ("page_size", schema.one_of("A4", "Letter")),
+    "month": ("month", schema.month),
+}
+
+
+def _check_option(option: str, value):
+    """`value` as the loader reads the manifest field the option fills, or PressError
+    naming the option."""
+    name, kind = OPTION_FIELDS[option]
+    key = name.rsplit(".", 1)[-1]
+    fields = Fields(YamlDoc(data={key: value}, file=Path(f"--{option.replace('_', '-')}")))
+    try:
+        return fields.take(key, kind)
+    except PressError as error:
+        what = error.what.replace(f"'{key}'", f"'{name}'", 1)
+        raise PressError(f"the option --{option.replace('_', '-')} cannot be used: {what}",
+                         fix=error.fix or "Give another value; see docs/formats.md.") from None
+
+
+def _checked_options(*, published, **options):
+    for option, value in options.items():
+        if value is not None:
+            _check_option(option, value)
+    if published is None or isinstance(published, dt.date):
+        return published
+    return _check_option("published", str(published))
+
+
 def _issue_month(month: str | None, year: int | None, articles: list[RawArticle],
                  raw: Path) -> tuple[int, int]:
     if month:
-        match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-        if not match or not 1 <= int(match[2]) <= 12:
-            raise PressError(f"the month must look like 2022-02, not {month!r}.",
-                             field="month", fix="Pass --month YYYY-MM.")
-        return int(match[1]), int(match[2])
+        return _check_option("month", month.strip())
     named = Counter(MONTHS.index(m[1].lower()) + 1 for a in articles if a.en
                     for line in a.en.body for m in EN_DATE.finditer(line.text))
     if year is None or not named:
@@ -165,7 +201,11 @@ def _issue_month(month: str | None, year: int | None, articles: list[RawArticle]
                          field="month",
                          fix="Pass --month YYYY-MM (or --year YYYY to take the month from "
                              "the datelines).")
-    return year, named.most_common(1)[0][0]
+    found = named.most_common(1)[0][0]
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise PressError(f"the option --year cannot be used: {year} is not a year of the "
+                         "calendar (1 to 9999).", fix="Pass --year YYYY, e.g. 2022.")
+    return _check_option("month", f"{year:04d}-{found:02d}")
 
 
 def _clean_article(raw_article: RawArticle, script: str, simplify: bool,
