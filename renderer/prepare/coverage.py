@@ -136,7 +136,7 @@ class _LineFinder:
     def find(self, file: Path, char: str, start: int) -> int | None:
         if file not in self._lines:
             try:
-                self._lines[file] = file.read_text(encoding="utf-8").splitlines()
+                self._lines[file] = file.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 is no line
             except OSError:
                 self._lines[file] = None
         lines = self._lines[file]
