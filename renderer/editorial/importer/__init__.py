@@ -170,13 +170,14 @@ def _check_option(option: str, value):
     naming the option."""
     name, kind = OPTION_FIELDS[option]
     key = name.rsplit(".", 1)[-1]
-    fields = Fields(YamlDoc(data={key: value}, file=Path(f"--{option.replace('_', '-')}")))
-    try:
-        return fields.take(key, kind)
-    except PressError as error:
-        what = error.what.replace(f"'{key}'", f"'{name}'", 1)
-        raise PressError(f"the option --{option.replace('_', '-')} cannot be used: {what}",
-                         fix=error.fix or "Give another value; see docs/formats.md.") from None
+    doc = YamlDoc(data={key: value}, file=Path(f"--{option.replace('_', '-')}"))
+    checked = Fields(doc).take(key, kind)
+    if not doc.errors:
+        return checked
+    error = doc.errors[0]
+    what = error.what.replace(f"'{key}'", f"'{name}'", 1)
+    raise PressError(f"the option --{option.replace('_', '-')} cannot be used: {what}",
+                     fix=error.fix or "Give another value; see docs/formats.md.")
 
 
 def _checked_options(*, published, **options):
