@@ -40,3 +40,24 @@ def sample_build(tmp_path_factory) -> dict[str, Path]:
     for path in pdfs.values():
         assert path.is_file(), f"{path} missing; stderr: {result.stderr}"
     return pdfs
+
+
+CORPUS_ISSUES = sorted((ROOT / "tests" / "corpus" / "issues").iterdir())
+
+
+@pytest.fixture(scope="session")
+def corpus_builds(tmp_path_factory) -> dict[Path, dict[str, Path]]:
+    """The corpus issues (other newsletters) built once per session, in one command.
+    Tests that use it carry `pytest.mark.xdist_group("corpus")`, so one worker builds."""
+    from renderer.load import load_issue
+
+    out = tmp_path_factory.mktemp("corpus")
+    result = run_cli("build", *CORPUS_ISSUES, "--out", out)
+    assert result.returncode == 0, result.stderr
+    built = {}
+    for folder in CORPUS_ISSUES:
+        issue = load_issue(folder)
+        built[folder] = {edition: out / issue.key / f"{issue.slug}-{issue.key}-{edition}.pdf"
+                         for edition in ("print", "email")}
+        assert all(path.is_file() for path in built[folder].values()), result.stderr
+    return built

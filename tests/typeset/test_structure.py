@@ -14,21 +14,11 @@ import pytest
 
 from renderer.load import load_issue
 from renderer.text import is_han
-from tests.conftest import ROOT, SAMPLE, run_cli
+from tests.conftest import CORPUS_ISSUES, SAMPLE
 
-CORPUS = sorted((ROOT / "tests" / "corpus" / "issues").iterdir())
+CORPUS = CORPUS_ISSUES
+pytestmark = pytest.mark.xdist_group("corpus")
 LAYOUT = {"/Table", "/TR", "/TD", "/TH", "/THead", "/TBody", "/TFoot"}
-
-
-@pytest.fixture(scope="module")
-def corpus_builds(tmp_path_factory) -> dict[Path, Path]:
-    out = tmp_path_factory.mktemp("corpus")
-    built = {}
-    for folder in CORPUS:
-        result = run_cli("build", folder, "--out", out)
-        assert result.returncode == 0, result.stderr
-        built[folder] = next(out.glob(f"*/*-{load_issue(folder).key}-email.pdf"))
-    return built
 
 
 @pytest.fixture(params=[SAMPLE, *CORPUS], ids=lambda folder: folder.name)
@@ -36,7 +26,7 @@ def email(request, sample_build):
     """(issue folder, its email edition)."""
     if request.param == SAMPLE:
         return SAMPLE, sample_build["email"]
-    return request.param, request.getfixturevalue("corpus_builds")[request.param]
+    return request.param, request.getfixturevalue("corpus_builds")[request.param]["email"]
 
 
 # --- the page as drawn: every page object, its marks, the text of each marked sequence --

@@ -9,9 +9,9 @@ import pytest
 
 from renderer.verify.audit import Glyph, Line, audit, group_lines, read_glyphs
 from renderer.verify.spacing import check_loose_lines, han_gaps, widest_han_gap
-from tests.conftest import ROOT, SAMPLE, run_cli
+from tests.conftest import CORPUS_ISSUES, SAMPLE
 
-ISSUES = [SAMPLE, *sorted((ROOT / "tests" / "corpus" / "issues").iterdir())]
+ISSUES = [SAMPLE, *CORPUS_ISSUES]
 
 
 def _line(chars: str, advances: list[float], em: float = 10.0) -> Line:
@@ -34,16 +34,11 @@ def test_widest_gap_is_in_em_and_ignores_typed_spaces_and_latin():
     assert [f.rule for f in findings] == ["loose-line"] and "0.20 em" in findings[0].detail
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, list[Path]]:
-    out = tmp_path_factory.mktemp("issues")
-    pdfs = {}
-    for issue in ISSUES:
-        result = run_cli("build", issue, "--out", out)
-        assert result.returncode == 0, result.stderr
-        pdfs[issue.name] = sorted((out / issue.name[-7:]).glob("*.pdf"))   # dist/<yyyy-mm>/
-        assert len(pdfs[issue.name]) == 2
-    return pdfs
+@pytest.fixture
+def built(sample_build, corpus_builds) -> dict[str, list[Path]]:
+    return {SAMPLE.name: [sample_build["print"], sample_build["email"]],
+            **{folder.name: [pdfs["print"], pdfs["email"]]
+               for folder, pdfs in corpus_builds.items()}}
 
 
 EMAIL_LINE = pytest.mark.xfail(strict=True, reason=(
@@ -51,6 +46,7 @@ EMAIL_LINE = pytest.mark.xfail(strict=True, reason=(
     "'org。'; needs punctuation compression/hanging (issue 20, part 2, not done)"))
 
 
+@pytest.mark.xdist_group("corpus")
 @pytest.mark.parametrize("issue", [pytest.param(issue.name, marks=EMAIL_LINE)
                                    if issue.name.startswith("trade-bulletin") else issue.name
                                    for issue in ISSUES])
