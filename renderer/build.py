@@ -21,6 +21,7 @@ from pathlib import Path
 
 from renderer import cache
 from renderer.deliver import files
+from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
 from renderer.policy import EDITIONS, SADDLE_STITCH_MULTIPLE
 
@@ -33,6 +34,7 @@ class EditionResult:
     size: int
     report: object | None  # verify.preflight.PreflightReport; None when up to date
     up_to_date: bool = False
+    warnings: tuple[str, ...] = ()  # what WeasyPrint warned about while typesetting it
 
 
 @dataclass
@@ -40,6 +42,11 @@ class BuildResult:
     folder: Path
     editions: list[EditionResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)  # lint's, for the editor
+
+    @property
+    def open_findings(self) -> list[Diagnostic]:
+        return [finding for finding in self.findings if finding.needs_human]
 
 
 def output_path(issue, out_root: Path, edition: str) -> Path:
@@ -48,8 +55,10 @@ def output_path(issue, out_root: Path, edition: str) -> Path:
 
 def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 editions: tuple[str, ...] = EDITIONS, force: bool = False,
-                parallel: bool = True,
+                parallel: bool = True, strict: bool = False,
                 step: Callable[[str], None] = lambda message: None) -> BuildResult:
+    """Build the editions that are not up to date. With ``strict``, content findings that
+    need a human, and WeasyPrint's warnings, fail the build before anything is written."""
     result = BuildResult(folder=folder)
     fingerprints = {edition: cache.fingerprint(folder, edition, out_root=out_root)
                     for edition in editions}
@@ -60,10 +69,14 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         if record:
             result.editions.append(EditionResult(
                 edition=edition, path=Path(record.output), pages=record.pages,
-                size=record.size, report=None, up_to_date=True))
+                size=record.size, report=None, up_to_date=True,
+                warnings=tuple(record.warnings)))
+            result.warnings.extend(w for w in record.warnings if w not in result.warnings)
+            result.findings = [Diagnostic(**finding) for finding in record.findings]
         else:
             todo.append(edition)
     if not todo:
+        _refuse_if_strict(result, strict)
         return result
 
     # The typesetting workers start now and import WeasyPrint while this process
@@ -82,6 +95,8 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         prepared = prepare_issue(issue)
         result.warnings.extend(prepared.warnings)
         result.warnings.extend(library_warnings())
+        result.findings = _content_findings(folder)
+        _refuse_if_strict(result, strict)
         target_folder = out_root / issue.key
         with files.build_lock(target_folder):
             files.remove_stale_partials(target_folder)
@@ -91,6 +106,10 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 done = typesetters.run(
                     _make_edition, [(prepared, compose(prepared, edition), out_root)
                                     for edition in todo])
+                for edition_result, _, _ in done:
+                    result.warnings.extend(w for w in edition_result.warnings
+                                           if w not in result.warnings)
+                _refuse_if_strict(result, strict)
             except BaseException:
                 # One edition failed (or Ctrl-C): none is written. The workers stop
                 # first, then their staged files go, while this build holds the lock.
@@ -100,10 +119,32 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
             for edition_result, pdf in _publish(done):
                 cache.remember(out_root, folder, edition_result.edition,
                                fingerprints[edition_result.edition], edition_result.path, pdf,
-                               edition_result.pages)
+                               edition_result.pages,
+                               findings=[f.to_dict() for f in result.findings],
+                               warnings=list(edition_result.warnings))
                 result.editions.append(edition_result)
     result.editions.sort(key=lambda r: editions.index(r.edition))
     return result
+
+
+def _content_findings(folder: Path) -> list[Diagnostic]:
+    """What lint finds in the issue (the build shows the count and the first few)."""
+    from renderer.editorial.lint import lint_folder
+
+    return lint_folder(folder).diagnostics
+
+
+def _refuse_if_strict(result: BuildResult, strict: bool) -> None:
+    if not strict:
+        return
+    problems = [f.to_text() for f in result.open_findings] + [
+        f"warning: {w}" for e in result.editions for w in e.warnings] + [
+        f"warning: {w}" for w in result.warnings]
+    if problems:
+        raise PressError(
+            f"--strict: {len(problems)} finding(s) need a human, so nothing was written:\n  "
+            + "\n  ".join(dict.fromkeys(problems)), file=result.folder, exit_code=1,
+            fix="Mend them, or mark content findings as reviewed (see `make-issue lint`).")
 
 
 def _publish(done: list[tuple[EditionResult, bytes, Path]]) -> list[tuple[EditionResult, bytes]]:
@@ -318,12 +359,13 @@ def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]
                 fix="This is a problem in the templates, styles or figures; see the "
                     "failed checks above.")
     return EditionResult(edition=done.edition, path=target, pages=done.pages,
-                         size=len(done.pdf), report=report), staged_path
+                         size=len(done.pdf), report=report,
+                         warnings=done.warnings), staged_path
 
 
 def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...] = EDITIONS,
-               force: bool = False, done: Callable[[Path, BuildResult | PressError], None]
-               ) -> None:
+               force: bool = False, strict: bool = False,
+               done: Callable[[Path, BuildResult | PressError], None]) -> None:
     """Many issues across the cores, one issue per worker process (each typesets its
     editions one after the other, so the workers do not compete for cores)."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -331,14 +373,15 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
 
     workers = max(1, min(len(folders), os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_build_one, folder, out_root, editions, force): folder
+        futures = {pool.submit(_build_one, folder, out_root, editions, force, strict): folder
                    for folder in folders}
         for future in as_completed(futures):
             done(futures[future], future.result())
 
 
-def _build_one(folder: Path, out_root: Path, editions, force) -> BuildResult | PressError:
+def _build_one(folder: Path, out_root: Path, editions, force, strict) -> BuildResult | PressError:
     try:
-        return build_issue(folder, out_root, editions=editions, force=force, parallel=False)
+        return build_issue(folder, out_root, editions=editions, force=force, strict=strict,
+                           parallel=False)
     except PressError as error:
         return error

@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from renderer.assets import CODE, FONTS, STYLES
@@ -39,6 +39,8 @@ class Record:
     size: int
     sha256: str
     pages: int
+    findings: list[dict] = field(default_factory=list)  # the content findings of that build
+    warnings: list[str] = field(default_factory=list)
 
 
 def fingerprint(issue_folder: Path, edition: str, out_root: Path | None = None) -> str:
@@ -123,10 +125,12 @@ def up_to_date(out_root: Path, issue_folder: Path, edition: str, expected: str) 
 
 
 def remember(out_root: Path, issue_folder: Path, edition: str, fingerprint_: str, output: Path,
-             data: bytes, pages: int) -> None:
+             data: bytes, pages: int, findings: list[dict] = (), warnings: list[str] = ()
+             ) -> None:
     from renderer.deliver.files import write_atomically
 
     record = Record(fingerprint=fingerprint_, output=str(output), size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(), pages=pages)
+                    sha256=hashlib.sha256(data).hexdigest(), pages=pages,
+                    findings=list(findings), warnings=list(warnings))
     write_atomically(_record_path(out_root, issue_folder, edition),
                      json.dumps(record.__dict__, indent=1).encode())

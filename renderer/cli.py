@@ -97,12 +97,16 @@ def main(debug: bool) -> None:
 @click.option("--edition", type=click.Choice(EDITIONS), multiple=True,
               help="Build only this edition (repeatable). Default: both.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
+@click.option("--strict", is_flag=True,
+              help="Fail (writing nothing) on findings that need a human and on WeasyPrint's "
+                   "warnings.")
 @_verbosity
 @_guarded
-def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
+def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool,
+          strict: bool) -> None:
     """Build the print and email PDFs of one or more issues."""
     try:
-        _build(folders, out, edition, force)
+        _build(folders, out, edition, force, strict)
     except KeyboardInterrupt:
         # The build has cleaned up (workers stopped, staged files removed). Exit here:
         # a Ctrl-C that lands in code an extension runs through PyRun_* (cffi does, on
@@ -113,19 +117,21 @@ def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force:
         os._exit(130)
 
 
-def _build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool) -> None:
+def _build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool,
+           strict: bool) -> None:
     from renderer.build import build_issue
     from renderer.console import build_progress, print_build_result
 
     if len(folders) > 1:
         from renderer.console import build_many_with_progress
 
-        if not build_many_with_progress(list(folders), out, edition or EDITIONS, force):
+        if not build_many_with_progress(list(folders), out, edition or EDITIONS, force,
+                                        strict=strict):
             sys.exit(2)
         return
     with build_progress(folders[0]) as step:
         result = build_issue(folders[0], out, editions=edition or EDITIONS, force=force,
-                             step=step)
+                             strict=strict, step=step)
     print_build_result(result)
 
 

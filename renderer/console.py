@@ -51,9 +51,13 @@ def build_progress(folder: Path) -> Iterator[Callable[[str], None]]:
     say(f"{folder}: built in {time.perf_counter() - started:.2f} s")
 
 
+FINDINGS_SHOWN = 3
+
+
 def print_build_result(result) -> None:
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+    print_open_findings(result.open_findings)
     for edition in result.editions:
         if edition.up_to_date:
             say(f"  {edition.edition:5}  {edition.path}  up to date")
@@ -66,7 +70,8 @@ def print_build_result(result) -> None:
             + (f", {warned} warnings" if warned else "") + ")")
 
 
-def build_many_with_progress(folders: list[Path], out: Path, editions, force: bool) -> bool:
+def build_many_with_progress(folders: list[Path], out: Path, editions, force: bool, *,
+                             strict: bool = False) -> bool:
     """Build many issues across the cores with a progress bar; False if any failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -86,7 +91,22 @@ def build_many_with_progress(folders: list[Path], out: Path, editions, force: bo
             else:
                 sizes = ", ".join(f"{e.edition} {'up to date' if e.up_to_date else f'{e.pages} p'}"
                                   for e in outcome.editions)
-                progress.console.print(f"{folder}: {sizes}")
+                open_ = len(outcome.open_findings)
+                progress.console.print(f"{folder}: {sizes}" + (
+                    f"; {open_} finding(s) need a human (make-issue lint {folder})"
+                    if open_ else ""))
             progress.advance(task)
-        build_many(folders, out, editions=editions, force=force, done=done)
+        build_many(folders, out, editions=editions, force=force, strict=strict, done=done)
     return failures == 0
+
+
+def print_open_findings(findings) -> None:
+    """The content findings that still need a human: the count and the first few."""
+    if not findings:
+        return
+    console.print(f"[yellow]{len(findings)} finding(s) need a human[/] "
+                  "(`make-issue lint` lists them all; `build --strict` refuses them):")
+    for finding in findings[:FINDINGS_SHOWN]:
+        console.print("  " + finding.to_text().split("\n")[0], markup=False, highlight=False)
+    if len(findings) > FINDINGS_SHOWN:
+        console.print(f"  ... and {len(findings) - FINDINGS_SHOWN} more", markup=False)
