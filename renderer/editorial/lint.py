@@ -348,7 +348,7 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
     from renderer.load import load_issue
 
     folder = Path(folder)
-    issue = load_issue(folder)
+    issue = load_issue(folder)  # every mistake of every file at once, or the issue
     articles = []
     for article in issue.articles:
         titles = _title_lines(article.path)
@@ -359,7 +359,22 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
             en=[TextLine(p.text, p.line) for p in article.en],
             zh=[TextLine(p.text, p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed)))
-    return lint_report(check_issue(articles, script=script), folder=folder)
+    findings = check_issue(articles, script=script) + _unlisted_articles(issue)
+    return lint_report(findings, folder=folder)
+
+
+def _unlisted_articles(issue) -> list[Diagnostic]:
+    """Article files in the issue's articles/ folder that the manifest does not list: an
+    article forgotten in issue.yaml is silently missing from the PDF."""
+    listed = {article.path.resolve() for article in issue.articles}
+    folder = issue.folder / "articles"
+    if not folder.is_dir():
+        return []
+    return [Diagnostic(
+        severity="warning", code=f"unlisted-{path.stem}", file=_relative(path, issue.folder),
+        line=1, message="this article file is not listed under 'articles:' in issue.yaml, "
+        "so it is not printed.", hint="List it in issue.yaml, or move it out of articles/.")
+        for path in sorted(folder.glob("*.md")) if path.resolve() not in listed]
 
 
 def _relative(path: Path, folder: Path) -> str:

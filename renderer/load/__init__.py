@@ -59,7 +59,7 @@ def load_issue(folder: Path) -> Issue:
     f.finish()
     doc.raise_collected()
 
-    articles = tuple(load_article(path, folder) for path in article_paths)
+    articles = _load_articles(article_paths, folder)
     _check_unique_slugs(articles, doc)
     return Issue(
         folder=folder, manifest=manifest, name=name, slug=slug, publisher=publisher,
@@ -67,6 +67,19 @@ def load_issue(folder: Path) -> Issue:
         articles=articles, colophon=colophon,
         published=_publication_time(published, year, month),
         email=email, print=print_settings)
+
+
+def _load_articles(paths, folder: Path) -> tuple:
+    """Every article, or every mistake of every article file at once."""
+    articles, errors = [], []
+    for path in paths:
+        try:
+            articles.append(load_article(path, folder))
+        except PressError as error:
+            errors.extend(error.all())
+    if errors:
+        raise PressError.collected(errors)
+    return tuple(articles)
 
 
 def _article_paths(folder: Path):

@@ -108,3 +108,29 @@ def test_missing_translation_row(sample_copy):
     untranslated = [f for f in report.diagnostics if f.file == SECOND]
     assert [f.code for f in untranslated] == ["pair-3-untranslated"]
     assert untranslated[0].evidence == {"row": "3:"}
+
+
+def test_lint_reports_every_load_mistake_of_every_file_at_once(sample_copy):
+    from tests.conftest import run_cli
+
+    first, second = sorted((sample_copy / "articles").glob("0[12]-*.md"))
+    for path, bad in ((first, "titel: x\n"), (second, "sectoin: y\n")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n---\n", "\n" + bad + "---\n", 1), encoding="utf-8")
+    result = run_cli("lint", sample_copy, "--json")
+    assert result.returncode == 2
+    import json
+
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    assert {Path(d["file"]).name for d in diagnostics} == {first.name, second.name}
+    assert {d["message"].split("'")[1] for d in diagnostics} == {"titel", "sectoin"}
+
+
+def test_an_article_file_missing_from_the_manifest_is_flagged(sample_copy):
+    from tests.conftest import run_cli
+
+    extra = sample_copy / "articles" / "08-forgotten.md"
+    shutil.copy(next((sample_copy / "articles").glob("02-*.md")), extra)
+    result = run_cli("lint", sample_copy)
+    assert result.returncode == 1
+    assert "articles/08-forgotten.md:1: [warning] unlisted-08-forgotten" in result.stdout
