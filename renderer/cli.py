@@ -170,6 +170,38 @@ def serve(folder: Path, out: Path, host: str, port: int, edition: str) -> None:
     run_server(folder, out, host=host, port=port, first=edition, report=say)
 
 
+@main.command("new")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--month", default=None, help="YYYY-MM; default: from the folder's name, else "
+              "the month after the latest issue's.")
+@_verbosity
+@_guarded
+def new(folder: Path, month: str | None) -> None:
+    """Start a new issue folder from the latest issue beside it."""
+    from renderer.console import say
+    from renderer.workbench.scaffold import new_issue
+
+    manifest, article, previous = new_issue(folder, month=month)
+    say(f"new issue {folder} from {previous}: wrote {manifest} and {article}")
+    say(f"next: make-issue add-article {folder} \"Title\" --zh 标题, then "
+        f"make-issue serve {folder}")
+
+
+@main.command("add-article")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("title")
+@click.option("--zh", "title_zh", default=None, help="The Chinese title.")
+@_verbosity
+@_guarded
+def add_article_(folder: Path, title: str, title_zh: str | None) -> None:
+    """Add an article skeleton to an issue and list it in the manifest."""
+    from renderer.console import say
+    from renderer.workbench.scaffold import add_article
+
+    path = add_article(folder, title, title_zh=title_zh)
+    say(f"wrote {path} and listed it in {folder / 'issue.yaml'}")
+
+
 @main.command("import")
 @click.argument("raw", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--into", type=click.Path(path_type=Path, file_okay=False), required=True,

@@ -359,8 +359,24 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
             en=[TextLine(p.text, p.line) for p in article.en],
             zh=[TextLine(p.text, p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed)))
-    findings = check_issue(articles, script=script) + _unlisted_articles(issue)
+    findings = (check_issue(articles, script=script) + _unlisted_articles(issue)
+                + _skeleton_text(issue))
     return lint_report(findings, folder=folder)
+
+
+# The text of an article skeleton (make-issue new, add-article): printed, it would be a
+# placeholder on paper.
+SKELETON_TEXT = {"en": "Write the English text here, one paragraph per block of lines.",
+                 "zh": "在这里写中文，每段之间空一行。"}
+
+
+def _skeleton_text(issue) -> list[Diagnostic]:
+    return [Diagnostic(
+        severity="error", code=f"skeleton-{language}", file=_relative(article.path, issue.folder),
+        line=paragraph.line, message="the article still holds the skeleton's placeholder text.",
+        hint="Write the article, or remove it from issue.yaml.")
+        for article in issue.articles for language in ("en", "zh")
+        for paragraph in getattr(article, language) if paragraph.text == SKELETON_TEXT[language]]
 
 
 def _unlisted_articles(issue) -> list[Diagnostic]:

@@ -100,3 +100,20 @@ def is_chinese_lang(lang: str | None) -> bool:
 def is_han_latin_boundary(before: str, after: str) -> bool:
     return (is_han(before) and is_latin_alnum(after)) or (
         is_latin_alnum(before) and is_han(after))
+
+
+SLUG_STOP_WORDS = frozenset({"a", "an", "the", "of", "in", "at", "for", "to", "and", "on",
+                             "with", "by", "between", "be", "from", "into"})
+
+
+def slugify(text: str, *, limit: int = 48) -> str:
+    """A file-name base from an English title: lower-case words joined by '-', without
+    the small words, cut at a whole word within ``limit`` characters."""
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in SLUG_STOP_WORDS]
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug

@@ -27,6 +27,7 @@ from renderer.editorial.importer.split import RawArticle, split_articles
 from renderer.editorial.importer.write import render_article, render_manifest, write_folder
 from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
 from renderer.errors import PressError
+from renderer.text import slugify
 from renderer.load import schema
 from renderer.load.schema import Fields
 from renderer.load.source import YamlDoc, read_text
@@ -248,23 +249,8 @@ def _dateline(article: ArticleText, year_month: tuple[int, int]) -> dt.date | No
         return None
 
 
-STOP_WORDS = {"a", "an", "the", "of", "in", "at", "for", "to", "and", "on", "with", "by",
-              "between", "be", "from", "into"}
-
-
-def _slugify(text: str, *, limit: int = 48) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP_WORDS]
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > limit:
-            break
-        slug = candidate
-    return slug
-
-
 def _slug(article: ArticleText) -> str:
-    return _slugify(article.title_en.text if article.title_en else "", limit=40) or "article"
+    return slugify(article.title_en.text if article.title_en else "", limit=40) or "article"
 
 
 def _unique(slug: str, used: set[str]) -> str:

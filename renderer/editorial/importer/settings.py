@@ -71,9 +71,9 @@ def issue_settings(into: Path, given: dict) -> tuple[dict, dict[str, str]]:
             if key in FLAGGED:
                 placeholders[key] = str(value)
     if "slug" not in settings:
-        from renderer.editorial.importer import _slugify
+        from renderer.text import slugify
 
-        settings["slug"] = _slugify(settings["name_en"], limit=40) or "newsletter"
+        settings["slug"] = slugify(settings["name_en"], limit=40) or "newsletter"
         if "name_en" in placeholders:
             placeholders["slug"] = settings["slug"]
     return settings, placeholders
