@@ -110,3 +110,25 @@ def print_open_findings(findings) -> None:
         console.print("  " + finding.to_text().split("\n")[0], markup=False, highlight=False)
     if len(findings) > FINDINGS_SHOWN:
         console.print(f"  ... and {len(findings) - FINDINGS_SHOWN} more", markup=False)
+
+
+def describe_rebuild(changed: list[str], result, seconds: float, *, error=None) -> str:
+    """What `watch` and `serve` say after a rebuild: what changed, which editions were
+    rebuilt and where they are, the preflight, and what still needs a human."""
+    what = f"changed {', '.join(changed)}: " if changed else ""
+    if error is not None:
+        return f"{what}error: {error} (the previous PDFs are kept)"
+    rebuilt = [e for e in result.editions if not e.up_to_date]
+    if not rebuilt:
+        built = "nothing to rebuild, the PDFs are current"
+    else:
+        built = (f"rebuilt {' and '.join(f'{e.edition} ({e.pages} pages)' for e in rebuilt)} "
+                 f"in {seconds:.2f} s -> " + ", ".join(str(e.path) for e in rebuilt))
+        checks = [c for e in rebuilt if e.report is not None for c in e.report.checks]
+        warned = sum(c.status == "warn" for c in checks)
+        built += f"; preflight passed ({len(checks)} checks" + (
+            f", {warned} warnings)" if warned else ")")
+    open_ = len(result.open_findings)
+    found = f"; {open_} finding(s) need a human (make-issue lint)" if open_ else ""
+    warnings = "".join(f"\n  warning: {w}" for w in result.warnings)
+    return what + built + found + warnings

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from renderer.build import BuildResult
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
 from renderer.policy import EDITIONS
@@ -41,6 +42,7 @@ class Preview:
         self.order = (first, *(e for e in EDITIONS if e != first))
         self.builder = WarmBuilder(self.folder, self.out_root)
         self.views = {edition: EditionView() for edition in EDITIONS}
+        self.result = BuildResult(folder=self.folder)  # of the last rebuild
         self.images: dict[str, bytes] = {}
         self.lint: list[Diagnostic] = []
         self.lint_pages: dict[str, int] = {}  # article file -> the email page it starts on
@@ -57,16 +59,20 @@ class Preview:
         with self._build_lock:
             started = time.perf_counter()
             rebuilt: list[str] = []
+            self.result = BuildResult(folder=self.folder)
             try:
                 for edition in self.order:
                     result = self.builder.rebuild((edition,))
                     [done] = result.editions
+                    self.result.editions.append(done)
+                    self.result.warnings += result.warnings
+                    self.result.findings = result.findings
                     if not done.up_to_date or not self.views[edition].pages:
                         self._show(edition, done)
                         rebuilt.append(edition)
                     self.error = []
                     self._publish(changed, rebuilt, started)
-                self.lint, self.lint_pages = self._lint(), self._article_pages()
+                self.lint, self.lint_pages = self.result.findings, self._article_pages()
             except PressError as error:
                 self.error = error.diagnostics()
             self._publish(changed, rebuilt, started)
@@ -93,11 +99,6 @@ class Preview:
         live = {d for v in self.views.values() for d in v.pages}
         for digest in [d for d in self.images if d not in live]:
             del self.images[digest]
-
-    def _lint(self) -> list[Diagnostic]:
-        from renderer.editorial.lint import lint_folder
-
-        return lint_folder(self.folder).diagnostics
 
     def _publish(self, changed, rebuilt, started) -> None:
         with self.changed:
@@ -157,18 +158,13 @@ class Preview:
 
 
 def describe(preview: Preview, changed: list[str] | None) -> str:
-    """One line for the terminal: what changed, what was rebuilt, where, what was found."""
-    what = f"changed {', '.join(changed)}: " if changed else ""
+    """One line for the terminal, as `watch` says it."""
+    from renderer.console import describe_rebuild
+
     if preview.error:
-        return (what + "error: " + "; ".join(d.to_text() for d in preview.error)
-                + " (the last good pages stay)")
-    rebuilt = preview.last["rebuilt"]
-    pdfs = ", ".join(str(preview.views[e].pdf) for e in rebuilt)
-    built = (f"rebuilt {' and '.join(rebuilt)} in {preview.last['seconds']:.2f} s -> {pdfs}"
-             if rebuilt else "nothing to rebuild (the PDFs are current)")
-    found = [d for view in preview.views.values() for d in view.diagnostics] + preview.lint
-    open_ = sum(d.needs_human for d in found)
-    return f"{what}{built}; {len(found)} findings, {open_} need a human"
+        return describe_rebuild(changed or [], None, 0.0,
+                                error="; ".join(d.to_text() for d in preview.error))
+    return describe_rebuild(changed or [], preview.result, preview.last["seconds"])
 
 
 def _png(image) -> bytes:

@@ -110,6 +110,7 @@ def _watch(preview, stop: threading.Event, report) -> None:
     the first (empty) round, after a short quiet spell, is the first build."""
     from watchfiles import watch
 
+    from renderer.watch import changed_names
     from renderer.workbench.preview import describe
 
     first = True
@@ -117,16 +118,7 @@ def _watch(preview, stop: threading.Event, report) -> None:
                          stop_event=stop, raise_interrupt=False, yield_on_timeout=True,
                          rust_timeout=200):
         if first or changes:
-            names = sorted({_shown(Path(path), preview.folder) for _, path in changes}) or None
+            names = changed_names(changes, preview.folder)
             preview.rebuild(names)
             report(describe(preview, names))
             first = False
-
-
-def _shown(path: Path, folder: Path) -> str:
-    for root in (folder, STYLES.parent):
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            continue
-    return str(path)

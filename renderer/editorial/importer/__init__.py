@@ -27,10 +27,10 @@ from renderer.editorial.importer.split import RawArticle, split_articles
 from renderer.editorial.importer.write import render_article, render_manifest, write_folder
 from renderer.editorial.lint import ArticleText, TextLine, check_issue, lint_report
 from renderer.errors import PressError
-from renderer.text import slugify
 from renderer.load import schema
 from renderer.load.schema import Fields
 from renderer.load.source import YamlDoc, read_text
+from renderer.text import slugify
 
 __all__ = ["import_raw", "Report"]
 
