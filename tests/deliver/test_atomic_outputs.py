@@ -95,22 +95,40 @@ def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: 
     assert not left, f"stale partials were not removed: {left}"
 
 
-def test_a_rebuild_killed_midway_keeps_the_previous_pdf(issue: Path, tmp_path: Path):
+def kill_inside_the_write_window(build: subprocess.Popen, folder: Path,
+                                 seconds: float = 120) -> Path:
+    """SIGKILL the build at a known point: while an edition is staged (written, being
+    checked, not yet renamed). Returns the staged file, which SIGKILL leaves behind: its
+    presence after the kill proves the kill landed in the window."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        staged = list(folder.glob(f".*{files.PARTIAL_SUFFIX}")) if folder.is_dir() else []
+        if staged:
+            kill_group(build)
+            return staged[0]
+        assert build.poll() is None, "the build ended before it staged anything"
+        time.sleep(0.002)
+    raise AssertionError("no staged edition appeared")
+
+
+def test_a_rebuild_killed_while_an_edition_is_staged_keeps_the_previous_pair(
+        issue: Path, tmp_path: Path):
     out = tmp_path / "dist"
-    assert run_cli("build", issue, "--out", out, "--edition", "email").returncode == 0
-    previous = (out / OUTPUTS["email"]).read_bytes()
+    assert run_cli("build", issue, "--out", out).returncode == 0
+    previous = {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()}
     (issue / "articles" / "02-two.md").write_text(
         (issue / "articles" / "02-two.md").read_text().replace("Only one", "Just one"))
 
-    build = start_build(issue, out, "--edition", "email")
-    time.sleep(0.9)
-    kill_group(build)
+    build = start_build(issue, out)
+    staged = kill_inside_the_write_window(build, out / OUTPUTS["email"].parent)
 
-    # Either the old PDF or the new one, complete; never missing, never half-written.
-    assert (out / OUTPUTS["email"]).is_file()
+    assert staged.exists(), "the kill missed the write window"
     assert_only_complete_outputs(out)
-    now = (out / OUTPUTS["email"]).read_bytes()
-    assert now == previous or b"Just one" in _text(out / OUTPUTS["email"])
+    assert {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()} == previous
+    finished = run_cli("build", issue, "--out", out)
+    assert finished.returncode == 0, finished.stderr
+    assert not staged.exists()
+    assert b"Just one" in _text(out / OUTPUTS["email"])
 
 
 def _text(pdf: Path) -> bytes:
