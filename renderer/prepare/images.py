@@ -1,9 +1,10 @@
 """Figures -> one image per edition, as data: URLs the typesetter embeds as they are.
 
-Print: converted from the file's colour space to the press's CMYK through its
-characterization profile (ICC.1:2010, relative colorimetric with black-point
-compensation) and checked for effective resolution at placed size: below 300
-ppi a warning, below 200 ppi an error (print-shop norm). Email: sRGB,
+Print: converted to the press's CMYK through its characterization profile (ICC.1:2010,
+relative colorimetric with black-point compensation), from the profile embedded in the
+file, or sRGB when there is none; a CMYK file is taken as it is (it was made for print),
+and checked for effective resolution at placed size: below 300
+ppi a warning, below 200 ppi an error (print-shop norm). Email: sRGB (a CMYK file through the press's profile),
 downsampled to 150 ppi at placed size and JPEG-compressed.
 
 Images are opened with Pillow's decompression-bomb guard; a corrupt or
@@ -24,9 +25,9 @@ from pathlib import Path
 from renderer.assets import CMYK_PROFILE
 from renderer.errors import PressError
 from renderer.model import Bilingual, Figure, Issue, PreparedFigure
+from renderer.policy import EMAIL_PPI, PRINT_GOOD_PPI, PRINT_MIN_PPI
 from renderer.prepare import page
 
-PRINT_MIN_PPI, PRINT_GOOD_PPI, EMAIL_PPI = 200, 300, 150
 MAX_PIXELS = 60_000_000
 MAX_IMAGE_BYTES = 30_000_000
 
@@ -145,8 +146,11 @@ def _upright(image):
 def _print_jpeg(image) -> bytes:
     from PIL import ImageCms
 
+    if image.mode == "CMYK":
+        return _jpeg(image, quality=92)
+    profile = image.info.get("icc_profile")
     rgb = _flatten(image)
-    cmyk = ImageCms.applyTransform(rgb, _srgb_to_cmyk())
+    cmyk = ImageCms.applyTransform(rgb, _to_cmyk(profile))
     return _jpeg(cmyk, quality=92)
 
 
@@ -164,6 +168,10 @@ def _flatten(image):
     """RGB on white: figures have no transparency on paper."""
     from PIL import Image
 
+    if image.mode == "CMYK":
+        from PIL import ImageCms
+
+        return ImageCms.applyTransform(image, _cmyk_to_srgb())
     if image.mode in {"RGBA", "LA", "P"}:
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, "white")
@@ -182,12 +190,30 @@ def _data_url(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+@lru_cache(maxsize=8)
+def _to_cmyk(embedded: bytes | None):
+    """RGB (the file's embedded profile, else sRGB) -> the press's CMYK."""
+    from PIL import ImageCms
+
+    source = ImageCms.createProfile("sRGB")
+    if embedded:
+        try:
+            candidate = ImageCms.ImageCmsProfile(io.BytesIO(embedded))
+            if ImageCms.getProfileInfo(candidate) is not None and \
+                    candidate.profile.xcolor_space.strip() == "RGB":
+                source = candidate
+        except (OSError, ImageCms.PyCMSError):
+            pass  # a broken or non-RGB embedded profile: sRGB, as a browser would
+    return ImageCms.buildTransform(
+        source, ImageCms.getOpenProfile(str(CMYK_PROFILE)), "RGB", "CMYK",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+
+
 @lru_cache(maxsize=1)
-def _srgb_to_cmyk():
+def _cmyk_to_srgb():
     from PIL import ImageCms
 
     return ImageCms.buildTransform(
-        ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(CMYK_PROFILE)),
-        "RGB", "CMYK",
-        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
-        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+        ImageCms.getOpenProfile(str(CMYK_PROFILE)), ImageCms.createProfile("sRGB"),
+        "CMYK", "RGB", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)

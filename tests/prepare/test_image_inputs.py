@@ -112,3 +112,29 @@ def test_an_unreadable_image_is_named_without_python_internals(tmp_path: Path):
     assert "fig.png" in result.stderr
     assert "BytesIO" not in result.stderr and " at 0x" not in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_cmyk_photo_keeps_its_separations_in_print_and_is_seen_through_the_profile_on_screen(
+        tmp_path: Path):
+    """A CMYK JPEG from a print workflow is taken as it is for the paper (converting it to
+    RGB and back would change the plates), and shown through the press's profile on screen
+    (Pillow's own CMYK -> RGB ignores any profile)."""
+    source = Image.new("CMYK", (2000, 1000), (0, 200, 255, 40))  # a warm orange
+    out = io.BytesIO()
+    source.save(out, "JPEG", quality=95)
+    issue = issue_with_figure(tmp_path, "orange.jpg", out.getvalue())
+    result = run_cli("build", issue, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    [printed] = placed_images(tmp_path / "out" / OUTPUTS["print"])
+    assert printed.mode == "CMYK"
+    plates = [round(v) for v in ImageStat.Stat(printed).mean]
+    assert all(abs(a - b) <= 3 for a, b in zip(plates, (0, 200, 255, 40))), plates
+    [shown] = placed_images(tmp_path / "out" / OUTPUTS["email"])
+    expected = ImageCms.applyTransform(Image.new("CMYK", (1, 1), (0, 200, 255, 40)),
+                                       ImageCms.buildTransform(
+        ImageCms.getOpenProfile(str(CMYK_PROFILE)), ImageCms.createProfile("sRGB"),
+        "CMYK", "RGB", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)).getpixel((0, 0))
+    naive = Image.new("CMYK", (1, 1), (0, 200, 255, 40)).convert("RGB").getpixel((0, 0))
+    got = [round(v) for v in ImageStat.Stat(shown.convert("RGB")).mean]
+    assert all(abs(a - b) <= 4 for a, b in zip(got, expected)), (got, expected)
+    assert any(abs(a - b) > 10 for a, b in zip(got, naive)), "Pillow's profile-less conversion"
