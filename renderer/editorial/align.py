@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from renderer.model import Alignment
+from renderer.policy import MONTHS_EN
 from renderer.text import is_han
 
 # Gale & Church 1993, table 5 (1:1 .89, 1:0+0:1 .0099, 2:1+1:2 .089); no 2:2 here.
@@ -163,9 +164,8 @@ class AnchorCheck:
 # English word ending in -m or -n pass for pinyin.
 INTERJECTIONS = {"m", "n", "ng", "hm", "hng", "ê", "e", "o"}
 COMMON_NAME_SHARE = 0.25
-MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
-               "september", "october", "november", "december"]
-EN_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTH_NAMES) + r")\b")
+MONTH_NAMES = [month.lower() for month in MONTHS_EN]
+EN_MONTH = re.compile(r"\b(" + "|".join(MONTHS_EN) + r")\b")
 EN_NUMBER = re.compile(
     r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
     r"(?:\s*(million|billion|thousand|trillion)\b)?(?:st|nd|rd|th)?(?![A-Za-z0-9]|[.,]\d)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from renderer.editorial.align import MONTH_NAMES
+from renderer.text import HAN_RANGES
 
 BYLINE = re.compile(
     r"^(?:(?:By|Text by|Written by|Reported by|Photos? by)\s+[A-Z]"
@@ -21,7 +22,7 @@ MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
 DATELINE = re.compile(
     rf"^(?:[A-Z][A-Za-z .'-]{{0,40}},\s*)?(?:(?:{MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?"
     rf"(?:,? \d{{4}})?|\d{{1,2}} (?:{MONTH}) \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})[.:]?$"
-    r"|^(?:[\u4e00-\u9fff]{2,8}[，,]\s*)?(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:电|讯)?[：:]?$")
+    rf"|^(?:[{HAN_RANGES}]{{2,8}}[，,]\s*)?(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日(?:电|讯)?[：:]?$")
 PULL_QUOTE = re.compile(r"^[“\"「『].{4,}[”\"」』][\s.。]*(?:[—–-]{1,2}\s*.{1,40})?$")
 
 

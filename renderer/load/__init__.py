@@ -17,6 +17,7 @@ from renderer.load.article import load_article
 from renderer.load.schema import Fields
 from renderer.load.source import parse_yaml, read_text
 from renderer.model import EmailSettings, Issue, PrintSettings
+from renderer.policy import DEFAULT_PAGE_SIZE, PAGE_SIZES_MM
 
 MANIFEST = "issue.yaml"
 MAX_MANIFEST_BYTES = 200_000
@@ -50,7 +51,7 @@ def load_issue(folder: Path) -> Issue:
     volume = f.take("volume", schema.positive_int, required=True)
     number = f.take("number", schema.positive_int, required=True)
     year, month = f.take("month", schema.month, required=True, default=(None, None))
-    page_size = f.take("page_size", schema.one_of("A4", "Letter"), default="A4")
+    page_size = f.take("page_size", schema.one_of(*PAGE_SIZES_MM), default=DEFAULT_PAGE_SIZE)
     published = f.take("published", schema.date)
     colophon = f.take("colophon", schema.text_list, default=())
     print_settings = f.take("print", _print_settings, default=PrintSettings())

@@ -30,12 +30,12 @@ from renderer.errors import PressError
 from renderer.load import schema
 from renderer.load.schema import Fields
 from renderer.load.source import YamlDoc, read_text
+from renderer.policy import MONTHS_EN, PAGE_SIZES_MM
 from renderer.text import slugify
 
 __all__ = ["import_raw", "Report"]
 
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
+MONTHS = [month.lower() for month in MONTHS_EN]
 EN_DATE = re.compile(r"\bOn (" + "|".join(m.capitalize() for m in MONTHS)
                      + r") (\d{1,2})(?:st|nd|rd|th)?\b")
 MAX_RAW_BYTES = 2_000_000
@@ -161,7 +161,7 @@ OPTION_FIELDS = {  # option -> (manifest field, kind)
     "slug": ("slug", schema.slug), "publisher": ("publisher", schema.text),
     "volume": ("volume", schema.positive_int), "number": ("number", schema.positive_int),
     "published": ("published", schema.date),
-    "page_size": ("page_size", schema.one_of("A4", "Letter")),
+    "page_size": ("page_size", schema.one_of(*PAGE_SIZES_MM)),
     "month": ("month", schema.month),
 }
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pikepdf
 
-from renderer.policy import PAGE_SIZES_MM, POINTS_PER_MM, PRINT_GOOD_PPI, PRINT_MIN_PPI
+from renderer.policy import EDITIONS, PAGE_SIZES_MM, POINTS_PER_MM, PRINT_GOOD_PPI, PRINT_MIN_PPI
 from renderer.verify.preflight.reader import (
     ColourUse,
     ImagePlacement,
@@ -84,7 +84,7 @@ class Rule:
     norm: str
     hint: str
     run: Callable[[Context], Check]
-    editions: tuple[str, ...] = ("print", "email")
+    editions: tuple[str, ...] = EDITIONS
     when: Callable[[Context], bool] = lambda context: True
 
 
