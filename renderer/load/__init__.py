@@ -98,6 +98,7 @@ def _article_paths(folder: Path):
                               fix="Remove the repeated line.")
             paths.append(resolved)
         return tuple(paths)
+    kind.json = {"type": "array", "minItems": 1, "items": {"type": "string"}}
     return kind
 
 

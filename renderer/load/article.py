@@ -141,6 +141,8 @@ ALIGN_ITEM = re.compile(r"^\s*([\d,\s]*):([\d,\s]*)$")
 MAX_ALIGN_DIGITS = 5  # paragraph numbers; also keeps int() away from huge digit strings
 
 
+@schema.with_json({"type": "array", "items": {"type": "string",
+                                             "pattern": "^[0-9, ]*:[0-9, ]*$"}})
 def _alignment(f: Fields, value: Any, path: Path_) -> tuple[Alignment, ...]:
     if not isinstance(value, list):
         raise f.error("must be a list of rows such as \"1:1\" or \"3:3,4\"", path)
@@ -158,6 +160,7 @@ def _alignment(f: Fields, value: Any, path: Path_) -> tuple[Alignment, ...]:
     return tuple(rows)
 
 
+@schema.with_json({"type": "object", "additionalProperties": {"type": "string"}})
 def _reviewed(f: Fields, value: Any, path: Path_) -> dict[str, str]:
     if not isinstance(value, dict):
         raise f.error("must map finding ids to a note, e.g. 'pair-3-truncated: kept as published'",

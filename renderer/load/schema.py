@@ -5,10 +5,18 @@ value, a missing field or an unknown key is reported with its file, line and
 dotted field name, plus a "did you mean" for a misspelt key. A wrong field does not
 stop the reading: every mistake of a document is collected (``YamlDoc.errors``) and the
 loader stops once, at the end of the file, with all of them.
+
+The same reading code is the JSON Schema's one definition (`json_schema`): run on an empty
+document while ``describing``, every `take` records its key, its kind's schema (each kind
+carries a ``json`` fragment; a kind that reads a sub-mapping or a list of them is run on an
+empty probe to find its own fields), whether it is required, and its default; at the end
+of the file the loader's `raise_collected` hands back the schema instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import difflib
 import math
@@ -22,6 +30,16 @@ from renderer.errors import PressError
 from renderer.load.source import Path_, YamlDoc
 from renderer.model import Bilingual
 
+_describing: contextvars.ContextVar[bool] = contextvars.ContextVar("describing", default=False)
+
+
+class Described(Exception):
+    """Raised by the loader, in describe mode, at the end of a document: its schema."""
+
+    def __init__(self, schema: dict) -> None:
+        super().__init__("described")
+        self.schema = schema
+
 
 class Fields:
     """A YAML mapping being read: take each known key once, then reject the rest."""
@@ -30,7 +48,14 @@ class Fields:
         self.doc = doc
         self.path = path
         self.data = doc.data if data is None and not path else data
-        if not isinstance(self.data, dict):
+        self.properties: dict[str, dict] = {}  # describe mode: what each taken key holds
+        self.required: list[str] = []
+        self.children: list[Fields] = []  # describe mode: the sub-mappings read
+        if _describing.get():
+            self.data = {}
+            if not path:
+                doc.described = self
+        elif not isinstance(self.data, dict):
             raise self.error(f"must be a mapping of 'key: value' lines, not {_kind_of(self.data)}",
                              path)
         self.known: list[str] = []
@@ -46,6 +71,8 @@ class Fields:
              required: bool = False, default: Any = None) -> Any:
         self.known.append(key)
         path = self.path + (key,)
+        if _describing.get():
+            return self._describe(key, kind, required, default, path)
         try:
             if key not in self.data or self.data[key] is None:
                 if required:
@@ -72,6 +99,8 @@ class Fields:
 
     def finish(self) -> None:
         """Every key present must have been taken: unknown keys are mistakes."""
+        if _describing.get():
+            return
         for key in self.data:
             if key not in self.known:
                 guess = difflib.get_close_matches(key, self.known, n=1, cutoff=0.6)
@@ -81,7 +110,65 @@ class Fields:
                     self.error("is not a known field", self.path + (key,), fix=hint))
 
     def sub(self, value: Any, path: Path_) -> Fields:
-        return Fields(self.doc, path, value)
+        child = Fields(self.doc, path, value)
+        self.children.append(child)
+        return child
+
+    # -- describe mode --------------------------------------------------------
+    def _describe(self, key: str, kind, required: bool, default: Any, path: Path_) -> Any:
+        schema = dict(getattr(kind, "json", None) or self._probe(kind, path))
+        if default not in (None, (), {}) and _plain(default):
+            schema["default"] = list(default) if isinstance(default, tuple) else default
+        self.properties[key] = schema
+        if required:
+            self.required.append(key)
+        return default
+
+    def _probe(self, kind, path: Path_) -> dict:
+        """A kind without a fragment reads a mapping or a list of mappings: run it on
+        empty probes and describe the fields it took."""
+        for probe, item_path in (({}, path), ([{}], path + (0,))):
+            start = len(self.children)
+            try:
+                kind(self, probe, path)
+            except (PressError, TypeError, ValueError, AttributeError, KeyError, IndexError):
+                pass  # a probe is no real value: only the fields read before matter
+            made = [c for c in self.children[start:] if c.path == item_path]
+            del self.children[start:]
+            if made:
+                return made[0].object_schema() if item_path == path else {
+                    "type": "array", "items": made[0].object_schema()}
+        return {}
+
+    def object_schema(self) -> dict:
+        schema = {"type": "object", "properties": self.properties,
+                  "additionalProperties": False}
+        if self.required:
+            schema["required"] = self.required
+        return schema
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or (
+        isinstance(value, list | tuple) and all(map(_plain, value)))
+
+
+@contextlib.contextmanager
+def describing():
+    """While active, Fields read nothing and describe what they would read."""
+    token = _describing.set(True)
+    try:
+        yield
+    finally:
+        _describing.reset(token)
+
+
+def with_json(fragment: dict):
+    """Attach a kind's JSON Schema fragment (what a YAML value of that kind looks like)."""
+    def attach(kind):
+        kind.json = fragment
+        return kind
+    return attach
 
 
 def _kind_of(value: Any) -> str:
@@ -113,6 +200,7 @@ def shown(value: Any) -> str:
     return text_ if len(text_) <= MAX_SHOWN else text_[:MAX_SHOWN - 7] + "..." + text_[-4:]
 
 
+@with_json({"type": ["string", "number", "boolean"]})
 def text(f: Fields, value: Any, path: Path_) -> str:
     if isinstance(value, (dict, list)):
         raise f.error("must be text, not a list or mapping", path)
@@ -131,24 +219,28 @@ def text(f: Fields, value: Any, path: Path_) -> str:
     return result
 
 
+@with_json({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
 def text_list(f: Fields, value: Any, path: Path_) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise f.error("must be a list (lines starting with '- ')", path)
     return tuple(text(f, item, path + (i,)) for i, item in enumerate(value))
 
 
+@with_json({"type": "integer", "minimum": 1})
 def positive_int(f: Fields, value: Any, path: Path_) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise f.error(f"must be a whole number of 1 or more, not {shown(value)}", path)
     return value
 
 
+@with_json({"type": "integer", "minimum": 0})
 def non_negative_int(f: Fields, value: Any, path: Path_) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise f.error(f"must be a whole number of 0 or more, not {shown(value)}", path)
     return value
 
 
+@with_json({"type": "number", "minimum": 0})
 def number(f: Fields, value: Any, path: Path_) -> float:
     try:  # float() of an int with hundreds of digits overflows
         result = None if isinstance(value, bool) else float(value)
@@ -160,6 +252,7 @@ def number(f: Fields, value: Any, path: Path_) -> float:
     return result
 
 
+@with_json({"type": "string", "format": "date"})
 def date(f: Fields, value: Any, path: Path_) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
@@ -167,6 +260,7 @@ def date(f: Fields, value: Any, path: Path_) -> dt.date:
         raise f.error(f"must be a date written YYYY-MM-DD, not {shown(value)}", path) from None
 
 
+@with_json({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
 def month(f: Fields, value: Any, path: Path_) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", str(value))
     # Year 0000 has no calendar date (datetime's years are 1 to 9999).
@@ -175,6 +269,7 @@ def month(f: Fields, value: Any, path: Path_) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+@with_json({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"})
 def slug(f: Fields, value: Any, path: Path_) -> str:
     result = text(f, value, path)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", result):
@@ -186,6 +281,7 @@ def slug(f: Fields, value: Any, path: Path_) -> str:
 MAX_BYTE_SIZE = 1_000_000_000
 
 
+@with_json({"type": ["string", "integer"]})
 def byte_size(f: Fields, value: Any, path: Path_) -> int:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)?\s*", str(value), re.I)
     if not match:
@@ -198,6 +294,8 @@ def byte_size(f: Fields, value: Any, path: Path_) -> int:
     return int(size)
 
 
+@with_json({"type": "object", "required": ["en", "zh"], "additionalProperties": False,
+            "properties": {"en": {"type": ["string", "number", "boolean"]}, "zh": {"type": ["string", "number", "boolean"]}}})
 def bilingual(f: Fields, value: Any, path: Path_) -> Bilingual:
     if not isinstance(value, dict):
         raise f.error(f"needs both languages, not {_kind_of(value)}", path,
@@ -216,6 +314,7 @@ def one_of(*choices: str) -> Callable[[Fields, Any, Path_], str]:
             if result.lower() == choice.lower():
                 return choice
         raise f.error(f"must be one of {', '.join(choices)}, not {shown(value)}", path)
+    kind.json = {"enum": list(choices)}
     return kind
 
 
@@ -246,6 +345,7 @@ def relative_file(folder: Path) -> Callable[[Fields, Any, Path_], Path]:
             raise f.error(f"names a file that does not exist: {raw}", path,
                           fix=f"Check the name; it is relative to {folder}.")
         return resolved
+    kind.json = {"type": "string", "minLength": 1}
     return kind
 
 

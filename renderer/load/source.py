@@ -93,7 +93,13 @@ class YamlDoc:
     errors: list = field(default_factory=list)  # mistakes collected while reading fields
 
     def raise_collected(self) -> None:
-        """Stop with every mistake found in this document, if there was any."""
+        """Stop with every mistake found in this document, if there was any (in
+        describe mode: with the document's schema, renderer.load.schema)."""
+        described = getattr(self, "described", None)
+        if described is not None:
+            from renderer.load.schema import Described
+
+            raise Described(described.object_schema())
         if self.errors:
             from renderer.errors import PressError
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from renderer.editorial.lint import SKELETON_TEXT
 from renderer.errors import PressError
 from renderer.load import MANIFEST
+from renderer.load.describe import modeline
 from renderer.text import slugify
 
 FOLDER_MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -112,7 +113,7 @@ def new_issue(folder: Path, *, month: str | None = None) -> tuple[Path, Path, Pa
     article = Path("articles") / f"01-{slugify(title_en)}.md"
     data["articles"] = [article.as_posix()]
     manifest = folder / MANIFEST
-    _write(manifest, schema_comment("issue") + _dump(data))
+    _write(manifest, modeline("issue") + _dump(data))
     _write(folder / article, _article(title_en, title_zh, dt.date(year, number, 1).isoformat()))
     return manifest, folder / article, previous
 
@@ -161,7 +162,7 @@ def add_article(folder: Path, title_en: str, *, title_zh: str | None = None) -> 
 def _article(title_en: str, title_zh: str, date: str) -> str:
     # The schema line goes inside the front matter: an article starts with '---'.
     return ARTICLE.format(title_en=_scalar(title_en), title_zh=_scalar(title_zh), date=date,
-                          en=SKELETON_TEXT["en"], zh=SKELETON_TEXT["zh"]).replace("---\n", "---\n" + schema_comment("article"), 1)
+                          en=SKELETON_TEXT["en"], zh=SKELETON_TEXT["zh"]).replace("---\n", "---\n" + modeline("article"), 1)
 
 
 def _scalar(text: str) -> str:
@@ -170,12 +171,3 @@ def _scalar(text: str) -> str:
 
     return json.dumps(text, ensure_ascii=False) if re.search(r"[:#\[\]{},&*!|>'\"%@`]|^\s|\s$",
                                                               text) else text
-
-
-def schema_comment(kind: str) -> str:
-    """The first line of a file the press writes: editors' YAML extensions use it to
-    autocomplete and check (yaml-language-server)."""
-    from renderer.assets import STYLES
-
-    schema = STYLES / "schema" / f"{kind}.schema.json"
-    return f"# yaml-language-server: $schema={schema.as_uri()}\n" if schema.is_file() else ""

@@ -20,7 +20,8 @@ def test_readme_import_line_takes_month_and_names_from_beside(tmp_path):
     manifest = (issues / "2022-03" / "issue.yaml").read_text(encoding="utf-8")
     assert "month: 2022-03" in manifest
     assert "number: 3" in manifest and "placeholder" not in result.stdout
-    assert "Chongqing" in manifest.split("\n")[1]
+    assert "Chongqing" in manifest.split("newsletter:\n", 1)[1].split("\n")[0]
+    assert manifest.startswith("# yaml-language-server: $schema=")
     codes = sorted(d["code"] for d in report["diagnostics"])
     assert codes == ["pair-3-truncated", "title-zh-corrupted"]  # the sample: nothing else
 

@@ -23,6 +23,7 @@ import yaml
 from renderer.editorial import align
 from renderer.editorial.lint import ArticleText, TextLine
 from renderer.errors import PressError
+from renderer.load.describe import modeline
 
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 BLOCK_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])(\s|$)")
@@ -48,7 +49,7 @@ def yaml_scalar(value: str) -> str:
 
 def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, ArticleText]:
     """The article file's text, and the article with the file's line numbers."""
-    lines = ["---", "title:"]
+    lines = ["---", *modeline("article").splitlines(), "title:"]
     titles = {}
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
         lines.append(f"  {language}: {yaml_scalar(title.text if title else '')}")
@@ -78,7 +79,7 @@ def render_manifest(*, name_en: str, name_zh: str, slug: str, publisher: str, vo
                     number: int, month: tuple[int, int], published: dt.date | None,
                     page_size: str, articles: list[str], colophon: list | None = None,
                     print_settings: dict | None = None, email: dict | None = None) -> str:
-    lines = ["newsletter:", f"  en: {yaml_scalar(name_en)}", f"  zh: {yaml_scalar(name_zh)}",
+    lines = [*modeline("issue").splitlines(), "newsletter:", f"  en: {yaml_scalar(name_en)}", f"  zh: {yaml_scalar(name_zh)}",
              f"slug: {slug}", f"publisher: {yaml_scalar(publisher)}",
              f"volume: {volume}", f"number: {number}", f"month: {month[0]:04d}-{month[1]:02d}",
              f"page_size: {page_size}"]
