@@ -22,12 +22,31 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from renderer.assets import STYLES  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "2022-02"
 CLI = [sys.executable, "-m", "renderer.cli"]
 YARDSTICK = """
 import sys, weasyprint
-weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
+document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).render()
+document.write_pdf(sys.argv[3])
+print(len(document.pages), file=sys.stderr)
+"""
+# The independent yardstick: the same paragraphs in the plainest layout WeasyPrint sets
+# well: one <table> per article (a heading row, then one row per paragraph pair, two 50 %
+# columns, fixed table layout, justified text), the bundled fonts by name, a running head
+# and folio in @page margin boxes. Nothing of the press's: no patches, no typography.
+PLAIN_CSS = """
+@page { size: A4; margin: 20mm 17mm;
+        @top-left { content: "%(name)s"; font: 7pt "Press Sans"; }
+        @bottom-center { content: counter(page); font: 8pt "Press Sans"; } }
+table { width: 100%%; table-layout: fixed; border-collapse: collapse; margin-bottom: 6mm; }
+td, th { width: 50%%; vertical-align: top; text-align: justify; padding: 0 2mm 2mm; }
+th { font: bold 12pt/1.3 "Press Sans", "Press Sans SC"; text-align: left; }
+td.en { font: 9.5pt/1.42 "Press Serif"; hyphens: auto; }
+td.zh { font: 10.5pt/1.7 "Press Serif SC"; }
 """
 
 
@@ -60,6 +79,33 @@ class Figure:
         ratio = f"  {median / yardstick:4.2f}x yardstick" if yardstick else ""
         return (f"{self.name:44} {median:6.3f} s  (min {min(self.seconds):.3f}, "
                 f"max {max(self.seconds):.3f}){ratio}  peak RSS {max(self.rss):5.0f} MB")
+
+
+def plain_layout_html(folder: Path) -> str:
+    """The issue's paragraphs, paired as the press pairs them, in the plain layout."""
+    import html
+
+    from renderer.load import load_issue
+    from renderer.prepare import plain_text
+
+    issue = load_issue(folder)
+    tables = []
+    for article in issue.articles:
+        rows = [f"<tr><th lang='en'>{html.escape(article.title.en)}</th>"
+                f"<th lang='zh-Hans'>{html.escape(article.title.zh)}</th></tr>"]
+        pairs = ([([article.en[n - 1] for n in row.en], [article.zh[n - 1] for n in row.zh])
+                  for row in article.alignment] if article.alignment
+                 else [([en], [zh]) for en, zh in zip(article.en, article.zh)])
+        for english, chinese in pairs:
+            en = " ".join(plain_text(p.text) for p in english)
+            zh = "".join(plain_text(p.text) for p in chinese)
+            rows.append(f"<tr><td class='en' lang='en'>{html.escape(en)}</td>"
+                        f"<td class='zh' lang='zh-Hans'>{html.escape(zh)}</td></tr>")
+        tables.append("<table>" + "".join(rows) + "</table>")
+    fonts = (STYLES / "fonts.css").read_text(encoding="utf-8")
+    css = PLAIN_CSS % {"name": html.escape(issue.name.en)}
+    return (f"<!doctype html><html><head><meta charset='utf-8'><style>{fonts}{css}</style>"
+            f"</head><body>{''.join(tables)}</body></html>")
 
 
 def make_large_issue(target: Path, copies: int) -> Path:
@@ -101,46 +147,90 @@ def main() -> None:
 
 def run(args, work: Path) -> None:
     out = work / "dist"
-    # The yardstick's input: the sample's composed print HTML, as the press makes it.
     from renderer.compose import compose
     from renderer.load import load_issue
     from renderer.prepare import prepare_issue
 
-    composed = compose(prepare_issue(load_issue(SAMPLE)), "email")
-    html = work / "sample.html"
-    html.write_text(composed.html, encoding="utf-8")
     large = make_large_issue(work / "large", args.copies)
+    inputs = {}  # name -> (html file, base url): what plain WeasyPrint is given
+    for name, folder in (("sample", SAMPLE), ("large", large)):
+        plain = work / f"plain-{name}.html"
+        plain.write_text(plain_layout_html(folder), encoding="utf-8")
+        press = work / f"press-{name}.html"
+        composed = compose(prepare_issue(load_issue(folder)), "email")
+        press.write_text(composed.html, encoding="utf-8")
+        inputs[f"plain-{name}"] = (plain, composed.base_url)
+        inputs[f"press-{name}"] = (press, composed.base_url)
     edited = work / "edited"
 
+    plain_sample = "yardstick: plain layout, sample, one edition"
+    plain_large = f"yardstick: plain layout, {7 * args.copies} articles, one edition"
     figures = {name: Figure(name) for name in (
-        "yardstick: plain WeasyPrint, one edition", "cold build, both editions + preflight",
-        "no-op rebuild", "rebuild after a one-paragraph edit",
+        plain_sample, plain_large,
+        "press HTML, plain WeasyPrint, sample, one edition",
+        f"press HTML, plain WeasyPrint, {7 * args.copies} articles",
+        "cold build, both editions + preflight", "no-op rebuild",
+        "rebuild after a one-paragraph edit",
         f"{7 * args.copies}-article issue, both editions")}
     names = list(figures)
+    pages: dict[str, int] = {}
     for _ in range(args.runs):
-        figures[names[0]].add(timed([sys.executable, "-c", YARDSTICK, str(html),
-                                     composed.base_url, str(work / "yardstick.pdf")]))
+        for name, key in zip(names[:4], ("plain-sample", "plain-large", "press-sample",
+                                         "press-large")):
+            source, base = inputs[key]
+            seconds, rss, count = timed_render(source, base, work / f"{key}.pdf")
+            figures[name].add((seconds, rss))
+            pages[key] = count
         shutil.rmtree(out, ignore_errors=True)
-        figures[names[1]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
-        figures[names[2]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
+        figures[names[4]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
+        figures[names[5]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
         shutil.rmtree(edited, ignore_errors=True)
         shutil.copytree(SAMPLE, edited)
         timed([*CLI, "build", str(edited), "--out", str(work / "edited-dist")])
         edit_one_paragraph(edited)
-        figures[names[3]].add(timed([*CLI, "build", str(edited), "--out",
+        figures[names[6]].add(timed([*CLI, "build", str(edited), "--out",
                                      str(work / "edited-dist")]))
-        figures[names[4]].add(timed([*CLI, "build", str(large), "--out", str(work / "large-dist"),
+        figures[names[7]].add(timed([*CLI, "build", str(large), "--out", str(work / "large-dist"),
                                      "--force"]))
-    yardstick = statistics.median(figures[names[0]].seconds)
-    print(f"press benchmark, median of {args.runs} runs, {os.cpu_count()} cores")
-    for figure in figures.values():
-        print(figure.line(None if figure.name == names[0] else yardstick))
+    small = statistics.median(figures[plain_sample].seconds)
+    big = statistics.median(figures[plain_large].seconds)
+    print(f"press benchmark, median of {args.runs} runs, {os.cpu_count()} cores; ratios to the "
+          "plain layout of the same issue's paragraphs (one edition)")
+    for name, figure in figures.items():
+        yardstick = None if name in (plain_sample, plain_large) else (
+            big if str(7 * args.copies) in name else small)
+        print(figure.line(yardstick))
+    for size in ("sample", "large"):
+        plain = statistics.median(figures[plain_sample if size == "sample" else plain_large].seconds)
+        press = statistics.median(figures[names[2] if size == "sample" else names[3]].seconds)
+        per_plain = plain / pages[f"plain-{size}"]
+        per_press = press / pages[f"press-{size}"]
+        print(f"{'per page, ' + size + ': press HTML / plain layout':44} {per_press * 1000:6.0f} ms"
+              f" / {per_plain * 1000:.0f} ms = {per_press / per_plain:4.2f}x  "
+              f"({pages[f'press-{size}']} and {pages[f'plain-{size}']} pages)")
     watch = watch_rebuild_seconds(work, args.runs)
     print(f"{'watch-mode rebuild of the email edition':44} {statistics.median(watch):6.3f} s  "
           f"(min {min(watch):.3f}, max {max(watch):.3f})")
     for edition in ("print", "email"):
         pdf = next((out / "2022-02").glob(f"*-{edition}.pdf"))
         print(f"{edition + ' PDF of the sample':44} {pdf.stat().st_size / 1024:6.0f} KB")
+
+
+def timed_render(source: Path, base_url: str, target: Path) -> tuple[float, float, int]:
+    """Plain WeasyPrint in a fresh process (no project code): seconds, peak RSS, pages."""
+    wrapper = ("import resource, subprocess, sys, time\n"
+               "t = time.perf_counter()\n"
+               "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+               "stderr=subprocess.PIPE, text=True)\n"
+               "t = time.perf_counter() - t\n"
+               "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+               "print(t, rss, r.returncode, r.stderr.split()[-1] if r.stderr else 0)\n")
+    out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-c", YARDSTICK,
+                          str(source), base_url, str(target)], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split()
+    if out[2] != "0":
+        raise SystemExit(f"plain WeasyPrint failed on {source}")
+    return float(out[0]), float(out[1]), int(out[3])
 
 
 def watch_rebuild_seconds(work: Path, runs: int) -> list[float]:
