@@ -198,7 +198,8 @@ def l_for_i(article, rng):
 
 def transpose(article, rng):
     def damage(word):
-        i = rng.randrange(1, len(word) - 2)
+        # two different letters: swapping the o's of "school" damages nothing
+        i = rng.choice([i for i in range(1, len(word) - 2) if word[i] != word[i + 1]])
         return word[:i] + word[i + 1] + word[i] + word[i + 2:]
     return _en_word_damage(article, rng, lambda w: len(w) >= 5 and len(set(w)) > 3, damage)
 
