@@ -23,7 +23,7 @@ from renderer import cache
 from renderer.deliver import files
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
-from renderer.policy import EDITIONS, SADDLE_STITCH_MULTIPLE
+from renderer.policy import EDITIONS, OUTPUTS, SADDLE_STITCH_MULTIPLE
 
 
 @dataclass
@@ -54,7 +54,7 @@ def output_path(issue, out_root: Path, edition: str) -> Path:
 
 
 def build_issue(folder: Path, out_root: Path = Path("dist"), *,
-                editions: tuple[str, ...] = EDITIONS, force: bool = False,
+                editions: tuple[str, ...] = OUTPUTS, force: bool = False,
                 parallel: bool = True, strict: bool = False,
                 step: Callable[[str], None] = lambda message: None) -> BuildResult:
     """Build the editions that are not up to date. With ``strict``, content findings that
@@ -66,6 +66,8 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
     for edition in editions:
         record = None if force else cache.up_to_date(out_root, folder, edition,
                                                       fingerprints[edition])
+        if record and edition == "web" and _web_missing(Path(record.output)):
+            record = None
         if record:
             result.editions.append(EditionResult(
                 edition=edition, path=Path(record.output), pages=record.pages,
@@ -81,6 +83,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
 
     # The typesetting workers start now and import WeasyPrint while this process
     # loads, prepares and composes: the two costs overlap instead of adding up.
+    web_todo, todo = "web" in todo, [edition for edition in todo if edition != "web"]
     with _Typesetters(len(todo) if parallel else 0) as typesetters:
         from renderer.compose import compose
         from renderer.load import load_issue
@@ -101,7 +104,9 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
         with files.build_lock(target_folder):
             files.remove_stale_partials(target_folder)
             files.remove_stale_partials(out_root / cache.CACHE_FOLDER)
-            step("typeset and verify " + " and ".join(todo))
+            web_staged = _stage_web(prepared, out_root, step) if web_todo else None
+            if todo:
+                step("typeset and verify " + " and ".join(todo))
             try:
                 done = typesetters.run(
                     _make_edition, [(prepared, compose(prepared, edition), out_root)
@@ -123,6 +128,9 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                                findings=[f.to_dict() for f in result.findings],
                                warnings=list(edition_result.warnings))
                 result.editions.append(edition_result)
+            if web_staged:
+                result.editions.append(_publish_web(*web_staged, out_root, folder,
+                                                    fingerprints["web"]))
     result.editions.sort(key=lambda r: editions.index(r.edition))
     return result
 
@@ -145,6 +153,32 @@ def _refuse_if_strict(result: BuildResult, strict: bool) -> None:
             f"--strict: {len(problems)} finding(s) need a human, so nothing was written:\n  "
             + "\n  ".join(dict.fromkeys(problems)), file=result.folder, exit_code=1,
             fix="Mend them, or mark content findings as reviewed (see `make-issue lint`).")
+
+
+def _stage_web(prepared, out_root: Path, step) -> tuple[Path, Path, int, int]:
+    """The web edition (renderer.deliver.web), staged beside its target: renamed into
+    place after the PDFs, and removed with them should a PDF fail."""
+    from renderer.deliver import web
+
+    step("web edition")
+    issue = prepared.issue
+    edition = web.render(prepared, {e: output_path(issue, out_root, e).name for e in EDITIONS})
+    target = web.folder_for(out_root / issue.key)
+    return files.stage_folder(target, edition.contents), target, edition.size, len(edition.contents)
+
+
+def _publish_web(staged: Path, target: Path, size: int, count: int, out_root: Path,
+                 folder: Path, fingerprint: str) -> EditionResult:
+    files.replace_folder(staged, target)
+    index = target / "index.html"
+    cache.remember(out_root, folder, "web", fingerprint, index, index.read_bytes(), count)
+    return EditionResult(edition="web", path=index, pages=count, size=size, report=None)
+
+
+def _web_missing(index: Path) -> bool:
+    from renderer.deliver.web import missing_files
+
+    return not index.is_file() or bool(missing_files(index.parent))
 
 
 def _publish(done: list[tuple[EditionResult, bytes, Path]]) -> list[tuple[EditionResult, bytes]]:
@@ -363,7 +397,7 @@ def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]
                          warnings=done.warnings), staged_path
 
 
-def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...] = EDITIONS,
+def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...] = OUTPUTS,
                force: bool = False, strict: bool = False,
                done: Callable[[Path, BuildResult | PressError], None]) -> None:
     """Many issues across the cores, one issue per worker process (each typesets its

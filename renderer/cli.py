@@ -28,7 +28,7 @@ import click  # noqa: E402
 
 from renderer import __version__  # noqa: E402
 from renderer.errors import PressError  # noqa: E402
-from renderer.policy import EDITIONS, PAGE_SIZES_MM  # noqa: E402
+from renderer.policy import EDITIONS, OUTPUTS, PAGE_SIZES_MM  # noqa: E402
 
 EXIT_FINDINGS = 1
 
@@ -94,8 +94,9 @@ def main(debug: bool) -> None:
                 type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Output root; PDFs go to OUT/<yyyy-mm>/.")
-@click.option("--edition", type=click.Choice(EDITIONS), multiple=True,
-              help="Build only this edition (repeatable). Default: both.")
+@click.option("--edition", type=click.Choice(OUTPUTS), multiple=True,
+              help="Build only this edition (repeatable): the print or email PDF, or the "
+                   "web edition (OUT/<yyyy-mm>/web/). Default: all three.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing has changed.")
 @click.option("--strict", is_flag=True,
               help="Fail (writing nothing) on findings that need a human and on WeasyPrint's "
@@ -104,7 +105,7 @@ def main(debug: bool) -> None:
 @_guarded
 def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force: bool,
           strict: bool) -> None:
-    """Build the print and email PDFs of one or more issues."""
+    """Build the print and email PDFs and the web edition of one or more issues."""
     try:
         _build(folders, out, edition, force, strict)
     except KeyboardInterrupt:
@@ -125,14 +126,46 @@ def _build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force
     if len(folders) > 1:
         from renderer.console import build_many_with_progress
 
-        if not build_many_with_progress(list(folders), out, edition or EDITIONS, force,
+        if not build_many_with_progress(list(folders), out, edition or OUTPUTS, force,
                                         strict=strict):
             sys.exit(2)
         return
     with build_progress(folders[0]) as step:
-        result = build_issue(folders[0], out, editions=edition or EDITIONS, force=force,
+        result = build_issue(folders[0], out, editions=edition or OUTPUTS, force=force,
                              strict=strict, step=step)
     print_build_result(result)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Output root: the issues are built into OUT/<yyyy-mm>/, "
+                                      "the site into OUT/site/.")
+@click.option("--base-url", default=None,
+              help="Where the site will be hosted (https://example.org/newsletter/): the "
+                   "feed's links are made absolute with it. Default: relative links.")
+@_verbosity
+@_guarded
+def site(folders: tuple[Path, ...], out: Path, base_url: str | None) -> None:
+    """Build the archive of a newsletter (index of issues and Atom feed) into OUT/site/."""
+    from renderer.build import build_issue, output_path
+    from renderer.console import build_progress, print_build_result, say
+    from renderer.deliver.web import site as archive
+
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        raise PressError(f"--base-url {base_url} is not an http(s) URL.",
+                         fix="Give the address the site will have, e.g. "
+                             "https://example.org/newsletter/.")
+    found = archive.issue_folders(list(folders))
+    issues = archive.collect(found, out, output_path)  # one newsletter, one issue a month
+    for folder in found:
+        with build_progress(folder) as step:
+            result = build_issue(folder, out, step=step)
+        print_build_result(result)
+    target = out / archive.FOLDER
+    size = archive.write_site(issues, target, base_url)
+    say(f"site: {target}/index.html, {len(issues)} issues, {size / 1e6:.1f} MB")
 
 
 @main.command()

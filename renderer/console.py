@@ -62,6 +62,10 @@ def print_build_result(result) -> None:
         if edition.up_to_date:
             say(f"  {edition.edition:5}  {edition.path}  up to date")
             continue
+        if edition.report is None:  # the web edition: files, no preflight
+            say(f"  {edition.edition:5}  {edition.path}  {edition.pages} files, "
+                f"{edition.size / 1024:.0f} KB")
+            continue
         checks = edition.report.checks
         warned = sum(1 for c in checks if c.status == "warn")
         say(

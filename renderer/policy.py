@@ -7,7 +7,10 @@ Print-shop figures follow ISO 12647-2 / FOGRA39 practice (see docs/ for the sour
 
 from __future__ import annotations
 
-EDITIONS = ("print", "email")
+EDITIONS = ("print", "email")  # the PDF editions (typeset, preflighted)
+# What `make-issue build` writes by default: the PDF editions and the web edition (an HTML
+# folder, renderer.deliver.web: no typesetting, no preflight).
+OUTPUTS = (*EDITIONS, "web")
 
 # Trim sizes, portrait, in millimetres (ISO 216 A4; US Letter 8.5 x 11 in).
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}

@@ -3,7 +3,8 @@
 A file is written to a temporary name in the same folder, flushed to disk and
 renamed over the target (rename is atomic on POSIX), so a build killed at
 any moment leaves either the old complete file or the new complete one,
-never a partial PDF. Temporary names start with '.' and end in '.partial' so
+never a partial PDF. A folder of outputs (the web edition, the site) is written
+whole under a temporary name and swapped in with one rename. Temporary names start with '.' and end in '.partial' so
 that nothing mistakes them for outputs; stale ones from a killed build are
 removed by the next. A lock file (fcntl.flock) serializes concurrent builds of
 the same issue.
@@ -12,8 +13,10 @@ the same issue.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,8 +92,12 @@ def _replace(temp: Path, target: Path) -> None:
         os.replace(temp, target)
     except OSError as exc:
         raise _cannot_write(target, exc) from None
+    _sync(target.parent)
+
+
+def _sync(folder_path: Path) -> None:
     with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
-        folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        folder = os.open(folder_path, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(folder)
         finally:
@@ -111,9 +118,75 @@ def remove_stale_partials(folder: Path) -> list[Path]:
     if folder.is_dir():
         for stale in folder.glob(f".*{PARTIAL_SUFFIX}"):
             with contextlib.suppress(OSError):
-                stale.unlink()
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale)  # a staged output folder
+                else:
+                    stale.unlink()
                 removed.append(stale)
     return removed
+
+
+def stage_folder(target: Path, contents: dict[str, bytes]) -> Path:
+    """Write `contents` (relative path -> bytes) into a new hidden '.<name>.<random>.partial'
+    folder beside `target`, every file fsync'ed; `replace_folder` then puts it in place."""
+    ensure_folder(target.parent)
+    try:
+        staged = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
+                                       suffix=PARTIAL_SUFFIX))
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        for name, data in sorted(contents.items()):
+            path = staged / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(path, 0o644)
+        os.chmod(staged, 0o755)
+    except BaseException as exc:
+        shutil.rmtree(staged, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(target, exc) from None
+        raise
+    return staged
+
+
+_RENAME_EXCHANGE = 2  # renameat2(2), Linux 3.15+
+
+
+def replace_folder(staged: Path, target: Path) -> None:
+    """Put a staged folder in the place of `target` at once: on Linux the two are swapped
+    by one renameat2(RENAME_EXCHANGE), so a reader sees the old folder or the new one,
+    never none; elsewhere the old one is renamed aside first. The old one is removed."""
+    if not target.exists():
+        _replace(staged, target)
+        return
+    if not target.is_dir() or target.is_symlink():
+        raise PressError("the output folder's name is taken by a file.", file=target,
+                         fix="Remove the file, or choose another folder with --out.")
+    if not _exchange(staged, target):
+        aside = target.with_name(f".{target.name}.{os.getpid()}.old{PARTIAL_SUFFIX}")
+        try:
+            os.replace(target, aside)
+            os.replace(staged, target)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from None
+        staged = aside
+    shutil.rmtree(staged, ignore_errors=True)  # now the old folder
+    _sync(target.parent)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    return renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                     _RENAME_EXCHANGE) == 0
 
 
 @contextlib.contextmanager

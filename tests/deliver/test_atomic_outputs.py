@@ -48,9 +48,11 @@ def kill_group(process: subprocess.Popen) -> None:
 
 
 def visible_files(out: Path) -> list[Path]:
-    """Files an editor sees: none of the path's parts is a dot-name (.press-cache, .x.partial)."""
+    """Files an editor sees: none of the path's parts is a dot-name (.press-cache, .x.partial);
+    the web editions' folders aside (assert_only_complete_outputs checks them whole)."""
     return [p for p in out.rglob("*") if p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(out).parts)]
+            and not any(part.startswith(".") or part == "web"
+                        for part in p.relative_to(out).parts)]
 
 
 def assert_complete_pdf(path: Path) -> None:
@@ -61,10 +63,14 @@ def assert_complete_pdf(path: Path) -> None:
 
 
 def assert_only_complete_outputs(out: Path) -> None:
+    from renderer.deliver.web import missing_files
+
     for path in visible_files(out):
         assert not path.name.endswith(files.PARTIAL_SUFFIX), f"visible partial {path}"
         assert path.suffix == ".pdf", f"unexpected output {path}"
         assert_complete_pdf(path)
+    for web in out.glob("*/web"):  # a web edition is there whole, or not at all
+        assert missing_files(web) == [] and (web / "index.html").is_file(), f"incomplete {web}"
     for record in out.glob(".press-cache/*.json"):
         json.loads(record.read_text())
 
