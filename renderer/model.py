@@ -148,3 +148,4 @@ class PreparedIssue:
     month: Bilingual  # plain text: "February 2022" / "2022年2月"
     issue_line: Bilingual  # HTML: "Vol. 1 · No. 2 · February 2022" / "第1卷 第2期 · 2022年2月"
     warnings: tuple[str, ...] = ()
+    font_css: str = ""  # @font-face rules of build-time font supplements (prepare.fonts)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from renderer.assets import CMYK_PROFILE, STYLES, THEME
 from renderer.model import PreparedIssue
 from renderer.policy import EDITIONS
-from renderer.prepare import page, theme
+from renderer.prepare import fonts, page, theme
 from renderer.text import has_han
 
 # Order matters: later sheets refine earlier ones.
@@ -48,22 +48,31 @@ def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) ->
     template = _environment(edition).get_template("issue.html.j2")
     html = template.render(
         issue=issue, articles=prepared.articles, edition=edition,
-        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm)),
+        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm,
+                              font_css=prepared.font_css)),
         month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
         padding_pages=padding_pages)
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
 
 
-def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
-    """The edition's whole stylesheet: per-edition values, then the static sheets."""
+def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str = "") -> str:
+    """The edition's whole stylesheet: per-edition values, then the static sheets (the
+    build-time font supplements, `font_css`, right after the bundled fonts.css)."""
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
         marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.SIDE_MARGIN_MM,
         zh_body_pt=page.ZH_BODY_PT, zh_column_pt=page.chinese_column_pt(page_size),
         cmyk_profile=CMYK_PROFILE.relative_to(STYLES).as_posix(),
         colors=theme_colors(edition))
-    return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
+    sheets = [_read_style(name) for name in STYLESHEETS[edition]]
+    if font_css:  # the supplements' families go into every stack after the bundled ones
+        families = fonts.supplemented_families(font_css)
+        sheets = [sheet if name == "fonts.css" else fonts.extend_stacks(sheet, families)
+                  for name, sheet in zip(STYLESHEETS[edition], sheets)]
+        sheets.insert(STYLESHEETS[edition].index("fonts.css") + 1, font_css)
+        values = fonts.extend_stacks(values, families)
+    return "\n".join([values, *sheets])
 
 
 @cache

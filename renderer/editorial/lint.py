@@ -359,7 +359,11 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
             en=[TextLine(p.text, p.line) for p in article.en],
             zh=[TextLine(p.text, p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed)))
-    return lint_report(check_issue(articles, script=script), folder=folder)
+    from renderer.prepare.coverage import lint_diagnostics
+
+    findings = check_issue(articles, script=script)
+    findings += lint_diagnostics(issue, lambda path: _relative(path, folder))
+    return lint_report(findings, folder=folder)
 
 
 def _relative(path: Path, folder: Path) -> str:
