@@ -289,7 +289,8 @@ def _typeset_edition(prepared, edition: str, composed):
     if edition == "print" and issue.print.binding == "saddle-stitch":
         missing = -done.pages % SADDLE_STITCH_MULTIPLE
         if missing:
-            # Padding pages are typeset (they say they are blank), never left empty silently.
+            # Padding pages are typeset (they say they are blank), never left empty
+            # silently; the template puts them before the back cover, never on it.
             done = typeset(compose(prepared, edition, padding_pages=missing), issue)
     return done
 
