@@ -16,7 +16,7 @@ import os
 import secrets
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from renderer import cache
@@ -93,9 +93,14 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
 
         step("load")
         issue = load_issue(folder)
-        check_coverage(issue)
+        supplement = check_coverage(issue)
         step("prepare")
         prepared = prepare_issue(issue)
+        if supplement:  # characters beyond the bundled fonts, subset once and cached
+            from renderer.prepare.fonts import supplement_css
+
+            prepared = replace(prepared, font_css=supplement_css(
+                supplement, out_root / cache.CACHE_FOLDER / "fonts"))
         result.warnings.extend(prepared.warnings)
         result.warnings.extend(library_warnings())
         result.findings = _content_findings(folder)
@@ -359,7 +364,8 @@ def _typeset_edition(prepared, edition: str, composed):
     if edition == "print" and issue.print.binding == "saddle-stitch":
         missing = -done.pages % SADDLE_STITCH_MULTIPLE
         if missing:
-            # Padding pages are typeset (they say they are blank), never left empty silently.
+            # Padding pages are typeset (they say they are blank), never left empty
+            # silently; the template puts them before the back cover, never on it.
             done = typeset(compose(prepared, edition, padding_pages=missing), issue)
     return done
 

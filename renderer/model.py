@@ -79,6 +79,15 @@ class PrintSettings:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """The lead story on the cover: an article of the issue, a picture, a standfirst."""
+
+    article: str  # slug of one of the issue's articles
+    standfirst: Bilingual
+    image: Path | None = None  # inside the issue folder
+
+
+@dataclass(frozen=True)
 class Issue:
     folder: Path
     manifest: Path
@@ -89,12 +98,16 @@ class Issue:
     number: int
     year: int
     month: int
-    page_size: str  # "A4" or "Letter"
+    page_size: str  # "A5", "A4", "Letter" or a custom "<width>x<height>mm" (renderer.policy)
     articles: tuple[Article, ...]
     colophon: tuple[str, ...] = ()
     published: dt.datetime | None = None  # fixed PDF dates for reproducible builds
     email: EmailSettings = field(default_factory=EmailSettings)
     print: PrintSettings = field(default_factory=PrintSettings)
+    publisher_zh: str | None = None  # `publisher: {en, zh}`; `publisher` is then the English
+    web_url: str | None = None  # the web edition: a QR code on the back cover
+    logo: Path | None = None  # SVG or PNG inside the issue folder, in the masthead
+    cover: Cover | None = None  # the lead story on page 1
 
     @property
     def key(self) -> str:
@@ -148,3 +161,4 @@ class PreparedIssue:
     month: Bilingual  # plain text: "February 2022" / "2022年2月"
     issue_line: Bilingual  # HTML: "Vol. 1 · No. 2 · February 2022" / "第1卷 第2期 · 2022年2月"
     warnings: tuple[str, ...] = ()
+    font_css: str = ""  # @font-face rules of build-time font supplements (prepare.fonts)

@@ -12,9 +12,32 @@ EDITIONS = ("print", "email")  # the PDF editions (typeset, preflighted)
 # folder, renderer.deliver.web: no typesetting, no preflight).
 OUTPUTS = (*EDITIONS, "web")
 
-# Trim sizes, portrait, in millimetres (ISO 216 A4; US Letter 8.5 x 11 in).
-PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+# Trim sizes, portrait, in millimetres (ISO 216 A5, A4; US Letter 8.5 x 11 in). A custom
+# size is written "<width>x<height>mm" (the manifest's `page_size: {width_mm, height_mm}`).
+PAGE_SIZES_MM = {"A5": (148.0, 210.0), "A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 DEFAULT_PAGE_SIZE = "A4"
+CUSTOM_PAGE_MM = (105.0, 500.0)  # smallest and largest side of a custom size (A6 .. 50 cm)
+
+
+def custom_page_size(width_mm: float, height_mm: float) -> str:
+    return f"{width_mm:g}x{height_mm:g}mm"
+
+
+def page_size_mm(page_size: str) -> tuple[float, float]:
+    """Width and height of a named ("A5", case-insensitive) or custom ("170x240mm") size;
+    ValueError for anything else."""
+    for name, size in PAGE_SIZES_MM.items():
+        if name.upper() == page_size.upper():
+            return size
+    parts = page_size.lower().removesuffix("mm").split("x")
+    try:
+        width, height = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"unknown page size {page_size!r}") from None
+    low, high = CUSTOM_PAGE_MM
+    if not (low <= width <= high and low <= height <= high):
+        raise ValueError(f"page size {page_size!r} outside {low:g}-{high:g} mm")
+    return width, height
 POINTS_PER_MM = 72 / 25.4
 
 SADDLE_STITCH_MULTIPLE = 4  # pages of a saddle-stitched booklet: folded sheets of 4

@@ -47,9 +47,19 @@ from renderer.prepare.fonts import FACES, Face, font_face_css  # noqa: E402
 PINNED_PACKAGES = {
     "fonts-noto-cjk": "1:20220127+repack1-1",
     "fonts-noto-core": "20201225-1",
+    "unicode-data": "15.0.0-1",  # the Unihan database: the character lists below
 }
 
+# Unicode's Unihan database as Debian ships it (unicode-data, Unicode Terms of Use:
+# a permissive, MIT-style licence; only the derived list of characters is used).
+UNIHAN_OTHER_MAPPINGS = "/usr/share/unicode/Unihan_OtherMappings.txt.bz2"
+UNIHAN_VARIANTS = "/usr/share/unicode/Unihan_Variants.txt.bz2"
+
 SOURCE_SHA256 = {
+    UNIHAN_OTHER_MAPPINGS:
+        "bdeef44d75d914e793b7f27ddc3bee01b2d11dd34f4e52de1a9fba74a1612dc2",
+    UNIHAN_VARIANTS:
+        "42f42d18fe0368ca8dfb76d91bb2612b4bb34fe7960a4aa770687c0bf48a0cce",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc":
         "a04178ec485dffdff7cc0c0c20e1fce9202d7e2160d805e8e44a4c8841c58481",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc":
@@ -114,6 +124,48 @@ def gb2312_codepoints() -> set[int]:
     return found
 
 
+def unihan_field(path: str, field: str) -> dict[int, str]:
+    """One field of a Unihan file: code point -> value (UAX #38 section 3)."""
+    import bz2
+
+    found: dict[int, str] = {}
+    with bz2.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 3 and parts[1] == field:
+                found[int(parts[0][2:], 16)] = parts[2]
+    return found
+
+
+def general_standard_codepoints() -> set[int]:
+    """The 8,105 characters of the Table of General Standard Chinese Characters
+    (通用规范汉字表, State Council 2013): Unihan's kTGH field."""
+    return set(unihan_field(UNIHAN_OTHER_MAPPINGS, "kTGH"))
+
+
+def traditional_codepoints(simplified: set[int]) -> set[int]:
+    """Common traditional forms: the traditional variants (Unihan kTraditionalVariant) of
+    the general standard characters, and Big5's frequently used characters (level 1,
+    lead bytes 0xA4-0xC6, about the 4,808 of Taiwan's standard list of common characters)."""
+    found: set[int] = set()
+    for code, value in unihan_field(UNIHAN_VARIANTS, "kTraditionalVariant").items():
+        if code in simplified:
+            found.update(int(item[2:].split("<")[0], 16) for item in value.split())
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            try:
+                found.add(ord(bytes((lead, trail)).decode("big5")))
+            except UnicodeDecodeError:  # unassigned cell
+                continue
+    return found
+
+
+def hanzi_codepoints() -> set[int]:
+    """GB 2312, the general standard list and common traditional forms."""
+    standard = general_standard_codepoints()
+    return gb2312_codepoints() | standard | traditional_codepoints(standard)
+
+
 def issue_codepoints(issues_dir: Path) -> set[int]:
     """Every character of every *.md and *.yaml under `issues_dir`."""
     found: set[int] = set()
@@ -125,7 +177,7 @@ def issue_codepoints(issues_dir: Path) -> set[int]:
 
 def cjk_wanted(issue_chars: set[int]) -> set[int]:
     return (
-        gb2312_codepoints()
+        hanzi_codepoints()
         | code_range(0x20, 0x7E)  # ASCII: digits and Latin in Chinese runs
         | code_range(0xA0, 0xFF)  # Latin-1
         | code_range(0x2000, 0x206F)  # general punctuation

@@ -8,14 +8,18 @@ cd "$(dirname "$0")/.."
 
 # Pango/HarfBuzz for WeasyPrint; libharfbuzz-subset0 subsets CJK fonts in 0.4 s
 # instead of 12 s; python3-venv because Debian's Python ships without ensurepip.
+# fonts-noto-cjk and fonts-noto-core: the full Noto fonts (SIL OFL 1.1) from which a build
+# subsets the rare characters the bundled fonts/ lack (renderer/prepare/fonts.py).
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-                 libfontconfig1 python3-venv)
+                 libfontconfig1 python3-venv fonts-noto-cjk fonts-noto-core)
 # `setup.sh --test`: also chromium (Debian's, driven by Playwright: no browser download)
 # for the browser tests, poppler-utils and qpdf, readers of the PDFs independent of
 # the press, and the upstream fonts that the font tests subset again (to prove
 # scripts/build_fonts.py reproduces fonts/ byte for byte).
 if [ "${1:-}" = "--test" ]; then
-  DEBIAN_PACKAGES+=(poppler-utils qpdf fonts-noto-cjk fonts-noto-core chromium)
+  # zbar-tools decodes the back cover's QR code; unicode-data is the Unihan database the
+  # font tests read the character lists from (scripts/build_fonts.py).
+  DEBIAN_PACKAGES+=(poppler-utils qpdf chromium zbar-tools unicode-data)
 fi
 
 missing=()

@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 from renderer.assets import CMYK_PROFILE, STYLES, THEME
 from renderer.model import PreparedIssue
-from renderer.policy import EDITIONS
-from renderer.prepare import page, theme
+from renderer.policy import EDITIONS, PAGE_SIZES_MM, page_size_mm
+from renderer.prepare import fonts, page, theme
 from renderer.text import has_han
 
 # Order matters: later sheets refine earlier ones.
@@ -48,22 +48,35 @@ def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) ->
     template = _environment(edition).get_template("issue.html.j2")
     html = template.render(
         issue=issue, articles=prepared.articles, edition=edition,
-        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm)),
+        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm,
+                              font_css=prepared.font_css)),
         month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
-        padding_pages=padding_pages)
+        padding_pages=padding_pages, back_cover=has_back_cover(issue, edition),
+        qr=qr_modules(issue.web_url) if issue.web_url else None,
+        cover=_cover_story(prepared))
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
 
 
-def stylesheet(edition: str, page_size: str, bleed_mm: float) -> str:
-    """The edition's whole stylesheet: per-edition values, then the static sheets."""
+def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str = "") -> str:
+    """The edition's whole stylesheet: per-edition values, then the static sheets (the
+    build-time font supplements, `font_css`, right after the bundled fonts.css)."""
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
-        marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.SIDE_MARGIN_MM,
-        zh_body_pt=page.ZH_BODY_PT, zh_column_pt=page.chinese_column_pt(page_size),
+        marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.side_margin_mm(page_size),
+        page_mm=page_size_mm(page_size), named_size=page_size in PAGE_SIZES_MM,
+        zh_body_pt=page.zh_body_pt(page_size), en_body_pt=page.en_body_pt(page_size),
+        zh_column_pt=page.chinese_column_pt(page_size),
         cmyk_profile=CMYK_PROFILE.relative_to(STYLES).as_posix(),
         colors=theme_colors(edition))
-    return "\n".join([values, *(_read_style(name) for name in STYLESHEETS[edition])])
+    sheets = [_read_style(name) for name in STYLESHEETS[edition]]
+    if font_css:  # the supplements' families go into every stack after the bundled ones
+        families = fonts.supplemented_families(font_css)
+        sheets = [sheet if name == "fonts.css" else fonts.extend_stacks(sheet, families)
+                  for name, sheet in zip(STYLESHEETS[edition], sheets)]
+        sheets.insert(STYLESHEETS[edition].index("fonts.css") + 1, font_css)
+        values = fonts.extend_stacks(values, families)
+    return "\n".join([values, *sheets])
 
 
 @cache
@@ -88,6 +101,7 @@ def _environment(edition: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters["edition_links"] = _links_for(edition)
     env.filters["lang"] = lambda text: "zh-Hans" if has_han(text) else "en"
+    env.filters["head_zh"] = running_head_zh
     return env
 
 
@@ -99,3 +113,63 @@ def _links_for(edition: str):
     def unlink(fragment: str) -> Markup:
         return Markup(LINK.sub(r'<span class="link">\1</span>', fragment))
     return keep if edition == "email" else unlink
+
+
+def has_back_cover(issue, edition: str) -> bool:
+    """A saddle-stitched print edition ends on a back cover (colophon, contacts, QR code):
+    its padding pages go before it, never on the back (renderer.build)."""
+    return edition == "print" and issue.print.binding == "saddle-stitch"
+
+
+QR_MODULE_MM = 0.7  # 25 modules (version 2) make 17.5 mm: phones read it at arm's length
+
+
+def qr_modules(url: str) -> dict:
+    """The web edition's QR code (segno, error correction M) as runs of dark modules per
+    row, drawn by the template as boxes in the ink colour: 100 % K on paper, no image."""
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    runs = []
+    for y, row in enumerate(code.matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append((start, y, x - start))
+            else:
+                x += 1
+    size = len(code.matrix)
+    return {"url": url, "size": size, "module_mm": QR_MODULE_MM, "runs": runs,
+            "version": code.version}
+
+
+def _cover_story(prepared: PreparedIssue):
+    cover = prepared.issue.cover
+    if cover is None:
+        return None
+    article = next(a for a in prepared.articles if a.slug == cover.article)
+    from renderer.prepare import typography
+
+    return {"article": article,
+            "standfirst": {"en": Markup(typography.prepare_en_html(str(Markup.escape(
+                               cover.standfirst.en)))),
+                           "zh": Markup(typography.prepare_zh_html(str(Markup.escape(
+                               cover.standfirst.zh))))}}
+
+
+def running_head_zh(text: str) -> str:
+    """A Chinese running head as plain text (a page margin box has no markup, so the
+    typesetter's Han/Latin spacing cannot reach it): a four-per-em space (U+2005, a
+    quarter em) between Han and Latin letters or digits (clreq 3.2.1)."""
+    from renderer.text import is_han
+
+    out = []
+    for before, char in zip(" " + text, text):
+        if (is_han(before) and (char.isascii() and char.isalnum())) or (
+                before.isascii() and before.isalnum() and is_han(char)):
+            out.append("\u2005")
+        out.append(char)
+    return "".join(out)

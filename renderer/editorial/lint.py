@@ -359,8 +359,11 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
             en=[TextLine(p.text, p.line) for p in article.en],
             zh=[TextLine(p.text, p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed)))
+    from renderer.prepare.coverage import lint_diagnostics
+
     findings = (check_issue(articles, script=script) + _unlisted_articles(issue)
                 + _skeleton_text(issue))
+    findings += lint_diagnostics(issue, lambda path: _relative(path, folder))
     return lint_report(findings, folder=folder)
 
 

@@ -16,8 +16,8 @@ from renderer.load import schema
 from renderer.load.article import load_article
 from renderer.load.schema import Fields
 from renderer.load.source import parse_yaml, read_text
-from renderer.model import EmailSettings, Issue, PrintSettings
-from renderer.policy import DEFAULT_PAGE_SIZE, PAGE_SIZES_MM
+from renderer.model import Bilingual, Cover, EmailSettings, Issue, PrintSettings
+from renderer.policy import CUSTOM_PAGE_MM, DEFAULT_PAGE_SIZE, PAGE_SIZES_MM, custom_page_size
 
 MANIFEST = "issue.yaml"
 MAX_MANIFEST_BYTES = 200_000
@@ -47,11 +47,15 @@ def load_issue(folder: Path) -> Issue:
     f = Fields(doc)
     name = f.take("newsletter", schema.bilingual, required=True)
     slug = f.take("slug", schema.slug, required=True)
-    publisher = f.take("publisher", schema.text, required=True)
+    publisher, publisher_zh = f.take("publisher", _publisher, required=True,
+                                     default=(None, None))
     volume = f.take("volume", schema.positive_int, required=True)
     number = f.take("number", schema.positive_int, required=True)
     year, month = f.take("month", schema.month, required=True, default=(None, None))
-    page_size = f.take("page_size", schema.one_of(*PAGE_SIZES_MM), default=DEFAULT_PAGE_SIZE)
+    page_size = f.take("page_size", _page_size, default=DEFAULT_PAGE_SIZE)
+    web_url = f.take("web_url", _web_url)
+    logo = f.take("logo", _logo(folder))
+    cover = f.take("cover", _cover(folder))
     published = f.take("published", schema.date)
     colophon = f.take("colophon", schema.text_list, default=())
     print_settings = f.take("print", _print_settings, default=PrintSettings())
@@ -62,12 +66,18 @@ def load_issue(folder: Path) -> Issue:
 
     articles = _load_articles(article_paths, folder)
     _check_unique_slugs(articles, doc)
+    if cover is not None and cover.article not in {a.slug for a in articles}:
+        raise PressError(f"the cover's article '{cover.article}' is not one of the issue's "
+                         "articles.", file=manifest, line=doc.line(("cover", "article")),
+                         field="cover.article",
+                         fix="Give the file name of a listed article, without .md.")
     return Issue(
         folder=folder, manifest=manifest, name=name, slug=slug, publisher=publisher,
         volume=volume, number=number, year=year, month=month, page_size=page_size,
         articles=articles, colophon=colophon,
         published=_publication_time(published, year, month),
-        email=email, print=print_settings)
+        email=email, print=print_settings, publisher_zh=publisher_zh, web_url=web_url,
+        logo=logo, cover=cover)
 
 
 def _load_articles(paths, folder: Path) -> tuple:
@@ -155,3 +165,66 @@ def _publication_time(published: dt.date | None, year: int, month: int) -> dt.da
                                  "--format=%ct`), or unset it.") from None
     day = published or dt.date(year, month, 1)
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _publisher(f: Fields, value, path) -> tuple[str, str | None]:
+    """A plain string, or `{en, zh}`: the colophon and masthead name both."""
+    if isinstance(value, dict):
+        names = schema.bilingual(f, value, path)
+        return names.en, names.zh
+    return schema.text(f, value, path), None
+
+
+def _page_size(f: Fields, value, path) -> str:
+    """A named size, or `{width_mm, height_mm}` (portrait or landscape)."""
+    if isinstance(value, dict):
+        sub = f.sub(value, path)
+        width = sub.take("width_mm", schema.number, required=True)
+        height = sub.take("height_mm", schema.number, required=True)
+        sub.finish()
+        low, high = CUSTOM_PAGE_MM
+        for key, size in (("width_mm", width), ("height_mm", height)):
+            if size is not None and not low <= size <= high:
+                raise f.error(f"must be between {low:g} and {high:g} mm, not {size:g}",
+                              path + (key,))
+        if width is None or height is None:
+            raise f.error("needs width_mm and height_mm", path)
+        return custom_page_size(width, height)
+    return schema.one_of(*PAGE_SIZES_MM)(f, value, path)
+
+
+def _web_url(f: Fields, value, path) -> str:
+    url = schema.text(f, value, path)
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        raise f.error(f"must be a web address starting with https://, not {schema.shown(url)}",
+                      path)
+    return url
+
+
+def _logo(folder: Path):
+    image_file = schema.relative_file(folder)
+
+    def kind(f: Fields, value, path) -> Path:
+        logo = image_file(f, value, path)
+        if logo.suffix.lower() not in (".svg", ".png"):
+            raise f.error(f"must be an SVG or PNG file, not {logo.name}", path)
+        return logo
+    return kind
+
+
+def _cover(folder: Path):
+    image_file = schema.relative_file(folder)
+
+    def kind(f: Fields, value, path) -> Cover:
+        sub = f.sub(value, path)
+        article = sub.take("article", schema.text, required=True)
+        standfirst = sub.take("standfirst", schema.bilingual, required=True,
+                              default=Bilingual("", ""))
+        image = sub.take("image", image_file)
+        sub.finish()
+        if article is not None:
+            article = Path(article).stem  # "articles/01-x.md" or "01-x"
+        if image is not None and image.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise f.error(f"must be a PNG or JPEG picture, not {image.name}", path + ("image",))
+        return Cover(article=article or "", standfirst=standfirst, image=image)
+    return kind

@@ -1,5 +1,12 @@
 """Font coverage gate: every character shown in the PDF must be in our fonts.
 
+Two kinds of font are available: the bundled subsets (fonts/: GB 2312, the 8,105
+characters of the Table of General Standard Chinese Characters and common traditional
+forms) and, for anything beyond them, the full Noto fonts installed on the machine
+(Debian's fonts-noto-cjk and fonts-noto-core, installed by scripts/setup.sh), from which
+the build subsets the few characters it needs (renderer.prepare.fonts.supplement_css).
+Only a character that neither has is an error.
+
 Before typesetting, each string of the issue that ends up on a page (newsletter
 name, publisher, colophon, titles, sections, bylines, paragraphs, captions,
 credits) is checked, character by character, against the cmap of the bundled
@@ -34,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
 from renderer.model import Article, Issue
 from renderer.prepare import fonts
@@ -148,30 +156,68 @@ class _LineFinder:
         return start or None
 
 
-def find_missing(issue: Issue) -> list[Missing]:
-    """Every character (first occurrence of each) the fonts cannot draw."""
+@dataclass(frozen=True)
+class Coverage:
+    missing: list[Missing]  # no available font draws these: an error
+    supplement: dict[str, frozenset[int]]  # language of the fonts -> code points to
+    # subset from the installed upstream fonts at build time
+
+
+def supplement_language(char: str, language: str) -> str:
+    """Which faces draw `char` in text of `language`: Chinese text, and a CJK character
+    quoted in English, use the Chinese faces; the rest the Latin ones."""
+    return "zh" if language == "zh" or is_cjk(char) else "en"
+
+
+def plan_coverage(issue: Issue) -> Coverage:
+    """Every character shown: in the bundled fonts, from a build-time supplement, or
+    missing (first occurrence of each, with file and line)."""
     lines = _LineFinder()
     seen: set[tuple[str, str]] = set()
     missing: list[Missing] = []
+    supplement: dict[str, set[int]] = {"en": set(), "zh": set()}
     for text in issue_texts(issue):
         for char in text.text:
             if is_ignorable(char) or (char, text.language) in seen:
                 continue
             seen.add((char, text.language))
-            if not is_covered(char, text.language):
-                line = lines.find(text.file, char, text.line)
-                missing.append(Missing(char, text.language, text.file, line, text.field))
-    return missing
+            if is_covered(char, text.language):
+                continue
+            faces = supplement_language(char, text.language)
+            if (unicodedata.category(char) != "Cc"
+                    and fonts.available_from_sources(ord(char), faces)):
+                supplement[faces].add(ord(char))
+                continue
+            line = lines.find(text.file, char, text.line)
+            missing.append(Missing(char, text.language, text.file, line, text.field))
+    return Coverage(missing, {k: frozenset(v) for k, v in supplement.items() if v})
 
 
-def check_coverage(issue: Issue) -> None:
-    """Raise PressError if a character shown in the PDF is not in the bundled fonts.
+def find_missing(issue: Issue) -> list[Missing]:
+    """Every character (first occurrence of each) that no available font can draw."""
+    return plan_coverage(issue).missing
 
-    Lists up to ten missing characters, each with code point, file and line.
-    """
-    missing = find_missing(issue)
-    if missing:
-        raise coverage_error(missing)
+
+def check_coverage(issue: Issue) -> dict[str, frozenset[int]]:
+    """Raise PressError if a character shown in the PDF is in no available font (lists up
+    to ten, each with code point, file and line); else return the code points, per
+    language of the faces, that the build must subset from the installed fonts."""
+    plan = plan_coverage(issue)
+    if plan.missing:
+        raise coverage_error(plan.missing)
+    return plan.supplement
+
+
+def lint_diagnostics(issue: Issue, relative) -> list[Diagnostic]:
+    """The coverage gate as lint findings: one error per character no font has.
+    `relative(path)` gives the file name as lint shows it."""
+    return [Diagnostic(
+        severity="error", code="character-not-in-fonts", file=relative(m.file), line=m.line,
+        field=m.field,
+        message=f"{describe(m.char)} in {LANGUAGE_NAMES[m.language]} is in no font the "
+                "press has (the bundled fonts or the installed Noto fonts), so it cannot "
+                "be printed.", hint=_fix([m]), evidence={"code_point": f"U+{ord(m.char):04X}"})
+        for m in find_missing(issue)]
 
 
 def describe(char: str) -> str:
@@ -193,31 +239,34 @@ def coverage_error(missing: list[Missing]) -> PressError:
     listed = missing[:MAX_LISTED]
     if len(missing) == 1:
         what = (f"{describe(first.char)} in {LANGUAGE_NAMES[first.language]} "
-                f"({first.field}) is not in the bundled fonts ({_faces_of(first.language)}).")
+                f"({first.field}) is in no font the press has (the bundled "
+                f"{_faces_of(first.language)}, or the installed Noto fonts).")
     else:
         items = "; ".join(
             f"{describe(m.char)} in {m.field}, {m.file}:{m.line}" for m in listed
         )
         more = f" and {len(missing) - len(listed)} more" if len(missing) > len(listed) else ""
-        what = f"{len(missing)} characters are not in the bundled fonts: {items}{more}."
+        what = (f"{len(missing)} characters are not in the bundled fonts nor in the "
+                f"installed Noto fonts: {items}{more}.")
     return PressError(what=what, file=first.file, line=first.line, field=first.field,
                       fix=_fix(listed))
 
 
 def _fix(missing: list[Missing]) -> str:
     unavailable = [m for m in missing if _unavailable_upstream(m)]
-    text = (
-        "Replace the character with a common equivalent, or add it to the font "
-        "subset: keep it in the text under issues/, run `python scripts/build_fonts.py` "
-        "(it adds every character used under issues/ that the Noto fonts have) and "
-        "commit fonts/."
-    )
+    not_installed = [m for m in missing if m not in unavailable]
+    parts = []
     if unavailable:
         codes = ", ".join(f"U+{ord(m.char):04X}" for m in unavailable)
-        text += (f" {codes} cannot be added: the Noto font of that language lacks "
-                 f"{'it' if len(unavailable) == 1 else 'them'}, so replace "
-                 f"{'it' if len(unavailable) == 1 else 'them'}.")
-    return text
+        one = len(unavailable) == 1
+        parts.append(f"{codes} cannot be printed: no Noto font has {'it' if one else 'them'}; "
+                     f"replace {'it' if one else 'them'} in the text (an emoji or symbol "
+                     "with words, a rare character with an image of it).")
+    if not_installed:
+        parts.append("The full Noto fonts the build draws rare characters from are not "
+                     "installed: run scripts/setup.sh (Debian's fonts-noto-cjk and "
+                     "fonts-noto-core).")
+    return " ".join(parts)
 
 
 def _unavailable_upstream(missing: Missing) -> bool:

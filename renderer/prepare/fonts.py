@@ -107,18 +107,21 @@ def font_face_css(base_url: str) -> str:
 
     `base_url` ends with "/" (e.g. "../fonts/" from styles/, or a file:// URL).
     """
-    rules = []
-    for face in FACES:
-        fmt = _FORMATS[Path(face.file).suffix]
-        rules.append(
-            "@font-face {\n"
-            f'  font-family: "{face.family}";\n'
-            f'  src: url("{base_url}{face.file}") format("{fmt}");\n'
-            f"  font-weight: {face.weight};\n"
-            f"  font-style: {face.style};\n"
-            "}\n"
-        )
-    return "\n".join(rules)
+    return "\n".join(_font_face_rule(face, f"{base_url}{face.file}") for face in FACES)
+
+
+def _font_face_rule(face: Face, url: str, unicode_range: str | None = None,
+                    family: str | None = None) -> str:
+    fmt = _FORMATS[Path(face.file).suffix]
+    return (
+        "@font-face {\n"
+        f'  font-family: "{family or face.family}";\n'
+        f'  src: url("{url}") format("{fmt}");\n'
+        f"  font-weight: {face.weight};\n"
+        f"  font-style: {face.style};\n"
+        + (f"  unicode-range: {unicode_range};\n" if unicode_range else "")
+        + "}\n"
+    )
 
 
 def faces_for(key: str) -> tuple[Face, ...]:
@@ -159,12 +162,21 @@ def _format4_cmap(data: bytes) -> frozenset[int] | None:
     cmap = tables.get(b"cmap")
     if cmap is None:
         return None
+    table = None
+    supplementary: list[int] = []
     for i in range(struct.unpack_from(">H", data, cmap + 2)[0]):
         platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * i)
-        table = cmap + offset
-        if (platform, encoding) == (3, 1) and struct.unpack_from(">H", data, table)[0] == 4:
-            break
-    else:
+        at = cmap + offset
+        kind = struct.unpack_from(">H", data, at)[0]
+        if (platform, encoding) == (3, 1) and kind == 4:
+            table = at
+        elif (platform, encoding) == (3, 10) and kind == 12:
+            # The full-repertoire subtable: only its characters beyond the BMP are read
+            # here (CJK Extension B and later: 196 of the general standard list).
+            for group in range(struct.unpack_from(">I", data, at + 12)[0]):
+                start, end, _glyph = struct.unpack_from(">III", data, at + 16 + 12 * group)
+                supplementary.extend(range(max(start, 0x10000), end + 1))
+    if table is None:
         return None
     segments = struct.unpack_from(">H", data, table + 6)[0] // 2
     ends = struct.unpack_from(f">{segments}H", data, table + 14)
@@ -183,7 +195,7 @@ def _format4_cmap(data: bytes) -> frozenset[int] | None:
                 glyph = (code + delta) & 0xFFFF
             if glyph:
                 covered.append(code)
-    return frozenset(covered)
+    return frozenset(covered + supplementary)
 
 
 @functools.cache
@@ -208,3 +220,151 @@ def source_has(codepoint: int, language: str) -> bool | None:
     number = face.source_index if face.source.endswith(".ttc") else -1
     with TTFont(face.source, fontNumber=number, lazy=True) as font:
         return codepoint in font.getBestCmap()
+
+
+# --- build-time supplements ------------------------------------------------------
+#
+# A character that the bundled subsets lack but the full Noto font installed on the
+# machine has (Debian's fonts-noto-cjk, fonts-noto-core: scripts/setup.sh installs
+# them) is not an error: the build subsets those few characters from the installed
+# font, once per character set (cached under OUT/.press-cache/fonts/), and typesets
+# them through the same @font-face machinery as the bundled faces: one extra rule per
+# face, with the bundled weight and style, a `unicode-range` naming just those
+# characters, and the font as a data: URL (the typesetter's URL sandbox serves only
+# styles/, fonts/ and data: URLs; the machine's font folders stay closed). Its family
+# is the bundled one plus SUPPLEMENT_SUFFIX, added after the bundled family in every
+# font stack of the stylesheets (`extend_stacks`): WeasyPrint 70 names a PDF font
+# after its Pango description (family, weight, style), so two faces of one family
+# would be merged into one PDF font and the supplement's glyph ids drawn from the
+# bundled font.
+SUPPLEMENT_SUFFIX = " Supplement"
+_SPACES = frozenset((0x20, 0xA0, 0x3000))
+
+SUPPLEMENT_VERSION = "2"  # part of the cache key: change when the subsetting changes
+_CJK_FEATURES = ["ccmp", "locl", "kern", "halt", "palt", "mark", "liga", "calt"]
+_LATIN_FEATURES = ["ccmp", "locl", "kern", "liga", "clig", "calt", "mark", "mkmk",
+                   "lnum", "onum", "pnum", "tnum"]
+
+
+@functools.cache
+def source_cmap(face: Face) -> frozenset[int]:
+    """What the installed upstream font of `face` has; empty when it is not installed."""
+    if not Path(face.source).exists():
+        return frozenset()
+    from fontTools.ttLib import TTFont
+
+    number = face.source_index if face.source.endswith(".ttc") else -1
+    with TTFont(face.source, fontNumber=number, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def available_from_sources(codepoint: int, language: str) -> bool:
+    """Whether every installed upstream face of `language` has `codepoint`, so that a
+    build can draw it from a supplement in any weight and role."""
+    return all(codepoint in source_cmap(face) for face in faces_for(language))
+
+
+def supplement_font(face: Face, codepoints: frozenset[int], cache_dir: Path | None) -> bytes:
+    """A subset of the installed upstream font of `face` holding `codepoints`, renamed
+    as the bundled face; read from `cache_dir` when an earlier build made it."""
+    import hashlib
+
+    text = (f"{SUPPLEMENT_VERSION}\0{face.source}\0{face.source_index}\0{face.file}\0"
+            f"{Path(face.source).stat().st_size}\0"
+            + ",".join(f"{cp:X}" for cp in sorted(codepoints)))
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    name = f"{Path(face.file).stem}-{key}{Path(face.file).suffix}"
+    cached = cache_dir / name if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        return cached.read_bytes()
+    data = _subset_source(face, codepoints)
+    if cached is not None:
+        import os
+        import secrets
+
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{secrets.token_hex(4)}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, cached)  # atomic: two builds at once write the same bytes
+    return data
+
+
+def _subset_source(face: Face, codepoints: frozenset[int]) -> bytes:
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    number = face.source_index if face.source.endswith(".ttc") else -1
+    font = TTFont(face.source, fontNumber=number, lazy=True, recalcTimestamp=False)
+    options = subset.Options()
+    options.layout_features = _CJK_FEATURES if face.language == "zh" else _LATIN_FEATURES
+    options.drop_tables = options.drop_tables + ["vhea", "vmtx", "VORG", "DSIG"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.glyph_names = False
+    subsetter = subset.Subsetter(options)
+    # The spaces too: Pango keeps a space after a rare character in that character's
+    # font, which must then have a space glyph, not draw .notdef.
+    subsetter.populate(unicodes=sorted(codepoints | _SPACES))
+    subsetter.subset(font)
+    name = font["name"]
+    for name_id in (1, 2, 3, 4, 6, 7, 16, 17):
+        name.removeNames(nameID=name_id)
+    postscript = f"{face.postscript_name}-Supplement"
+    for name_id, text in ((1, face.family), (2, face.subfamily), (3, postscript),
+                          (4, f"{face.family} {face.subfamily}"), (6, postscript),
+                          (10, f"Build-time subset of {face.source_name} (SIL Open Font "
+                               "License 1.1), made by bilingual-press.")):
+        name.setName(text, name_id, 3, 1, 0x409)
+    if "CFF " in font:
+        cff = font["CFF "].cff
+        cff.fontNames = [postscript]
+        top = cff.topDictIndex[0]
+        top.FullName, top.FamilyName = f"{face.family} {face.subfamily}", face.family
+    out = io.BytesIO()
+    font.save(out)
+    font.close()
+    return out.getvalue()
+
+
+def supplement_css(codepoints: dict[str, frozenset[int]], cache_dir: Path | None) -> str:
+    """@font-face rules drawing `codepoints` (per language, "en" or "zh") from subsets of
+    the installed upstream fonts: "" when there is nothing to add."""
+    import base64
+
+    rules = []
+    for language in ("zh", "en"):
+        wanted = frozenset(codepoints.get(language, ()))
+        if not wanted:
+            continue
+        ranges = ", ".join(f"U+{cp:X}" for cp in sorted(wanted))
+        for face in faces_for(language):
+            data = supplement_font(face, wanted, cache_dir)
+            mime = "font/otf" if face.file.endswith(".otf") else "font/ttf"
+            url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+            rules.append(_font_face_rule(face, url, ranges, face.family + SUPPLEMENT_SUFFIX))
+    if not rules:
+        return ""
+    return ("/* Build-time supplements (renderer.prepare.fonts.supplement_css): characters "
+            "the bundled subsets lack. */\n" + "\n".join(rules))
+
+
+def supplemented_families(font_css: str) -> set[str]:
+    """The bundled families that `font_css` (from supplement_css) supplements."""
+    import re
+
+    return set(re.findall(r'font-family: "([^"]+)' + re.escape(SUPPLEMENT_SUFFIX) + '"',
+                          font_css))
+
+
+def extend_stacks(css: str, families: set[str]) -> str:
+    """`css` with every quoted family of `families` followed by its supplement, e.g.
+    '"Press Serif SC"' -> '"Press Serif SC", "Press Serif SC Supplement"'. For the
+    stylesheets' font stacks, never for @font-face rules (one family each)."""
+    import re
+
+    if not families:
+        return css
+    pattern = re.compile("|".join(f'"{re.escape(family)}"' for family in sorted(families)))
+    return pattern.sub(lambda m: f'{m.group(0)}, "{m.group(0)[1:-1]}{SUPPLEMENT_SUFFIX}"', css)

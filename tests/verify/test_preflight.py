@@ -283,8 +283,8 @@ def test_missing_file_raises_press_error(tmp_path):
 def test_unknown_edition_and_page_size_raise_press_error(good_pdf):
     with pytest.raises(PressError, match="edition"):
         preflight(good_pdf, edition="web")
-    with pytest.raises(PressError, match="A4 or Letter"):
-        preflight(good_pdf, page_size="A5")
+    with pytest.raises(PressError, match="A5, A4, Letter or <width>x<height>mm"):
+        preflight(good_pdf, page_size="A3")
 
 
 def test_text_and_json_reports(kit):

@@ -31,6 +31,7 @@ from renderer.policy import (
     DEFAULT_INK_LIMIT,
     EDITIONS,
     PAGE_SIZES_MM,
+    page_size_mm,
 )
 from renderer.verify.preflight.reader import WalkBudget, open_guarded, take_inventory
 from renderer.verify.preflight.rules import (
@@ -154,14 +155,22 @@ def preflight(
     return report
 
 
+def _known_size(page_size: str) -> bool:
+    try:
+        page_size_mm(page_size)
+    except ValueError:
+        return False
+    return True
+
+
 def _validate_arguments(edition: str, page_size: str | None, bleed_mm: float, ink_limit: int,
                         page_multiple: int | None) -> None:
     if edition not in EDITIONS:
         raise PressError(f"unknown edition '{edition}'.", field="edition",
                          fix="Use 'print' or 'email'.")
-    if page_size is not None and page_size.upper() not in {k.upper() for k in PAGE_SIZES_MM}:
+    if page_size is not None and not _known_size(page_size):
         raise PressError(f"unknown page size '{page_size}'.", field="page_size",
-                         fix="Use A4 or Letter.")
+                         fix=f"Use {', '.join(PAGE_SIZES_MM)} or <width>x<height>mm.")
     # Wider than the manifest allows (policy.MAX_BLEED_MM, INK_LIMIT_RANGE): preflight
     # also judges other tools' files.
     if not 0 <= bleed_mm <= 20:

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Literal
 
 import pikepdf
 
-from renderer.policy import EDITIONS, PAGE_SIZES_MM, POINTS_PER_MM, PRINT_GOOD_PPI, PRINT_MIN_PPI
+from renderer.policy import (
+    EDITIONS,
+    POINTS_PER_MM,
+    PRINT_GOOD_PPI,
+    PRINT_MIN_PPI,
+    page_size_mm,
+)
 from renderer.verify.preflight.reader import (
     ColourUse,
     ImagePlacement,
@@ -47,8 +53,7 @@ MIN_BLANK_CHECK_PIXELS = 32 * 32  # smaller images (rules, dots) may well be one
 
 def expected_size_pt(page_size: str) -> tuple[float, float]:
     """Trim size in points of a named page size (any case), from renderer.policy."""
-    name = next(key for key in PAGE_SIZES_MM if key.upper() == page_size.upper())
-    width, height = PAGE_SIZES_MM[name]
+    width, height = page_size_mm(page_size)
     return (width * POINTS_PER_MM, height * POINTS_PER_MM)
 
 
