@@ -109,9 +109,10 @@ def plate_coverage(pdf: Path, *, ppi: int = COVERAGE_PPI) -> list[PlateCoverage]
 
 
 def render_cmyk(pdf: Path, *, ppi: int, first: int | None = None, last: int | None = None,
-                use_trim: bool = True):
+                use_trim: bool = True, smooth: bool = False):
     """The pages as Pillow CMYK images (0 = no ink), rendered by ``tiff32nc``: overprint is
-    applied as on a separating device (ISO 32000-1 §11.7.4)."""
+    applied as on a separating device (ISO 32000-1 §11.7.4). ``smooth``: anti-aliased,
+    for people (a proof), never for measuring."""
     from PIL import Image
 
     pdf = Path(pdf)
@@ -120,6 +121,7 @@ def render_cmyk(pdf: Path, *, ppi: int, first: int | None = None, last: int | No
         target = Path(folder) / "page-%04d.tif"
         result = _run([GS, *SAFE, "-sDEVICE=tiff32nc", "-sCompression=lzw",
                        *(["-dUseTrimBox"] if use_trim else []), f"-r{ppi}", *pages,
+                       *(["-dTextAlphaBits=4", "-dGraphicsAlphaBits=4"] if smooth else []),
                        "-o", str(target), str(pdf)], pdf)
         if result.returncode:
             raise _failed(result, pdf, "render")
