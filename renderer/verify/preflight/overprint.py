@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from renderer.verify.preflight.reader import MAX_PARSED_BYTES, StreamTooLarge, decoded_size
+
 K_TOLERANCE = 0.005
 MAX_FORM_DEPTH = 12
 _SHOWS = {"Tj", "TJ", "'", '"'}
@@ -29,6 +31,7 @@ class PageOverprint:
     k_text_knocks_out_on_tint: int = 0
     k_text_knocks_out_on_paper: int = 0
     white_overprints: int = 0
+    unread: int = 0  # content streams too large to interpret (the content-streams check says so)
     first_knockout: tuple[float, float] | None = None  # point, in pt from the page's bottom left
 
 
@@ -89,8 +92,24 @@ def page_overprint(page: pikepdf.Page, number: int) -> PageOverprint:
     return walk.result
 
 
+def _too_large(holder) -> bool:
+    contents = holder if isinstance(holder, pikepdf.Stream) else holder.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    left = MAX_PARSED_BYTES
+    try:
+        for stream in streams:
+            if isinstance(stream, pikepdf.Stream):
+                left -= decoded_size(stream, left)
+    except StreamTooLarge:
+        return True
+    return left < 0
+
+
 def _walk(holder, resources, state: _State, walk: _Walk, depth: int) -> None:
     if depth > MAX_FORM_DEPTH:
+        return
+    if _too_large(holder):
+        walk.result.unread += 1
         return
     stack: list[_State] = []
     states = resources.get("/ExtGState", {})
