@@ -20,6 +20,8 @@ from renderer.verify import ghostscript
 from renderer.verify.preflight import preflight
 from tests.conftest import SAMPLE, run_cli
 
+pytestmark = pytest.mark.xdist_group("prepress")  # one worker builds and runs the commands
+
 TICKET = {"binding": "saddle-stitch", "quantity": 500, "stock": "Coated silk 115 g/m²",
           "finishing": "Fold, 2 wire stitches, trim", "delivery": "2022-03-04, 1 Example Road",
           "contact": "Print desk, print@example.org"}
@@ -139,7 +141,7 @@ def test_title_band_shows_no_white_halo_under_overprint_simulation(job):
     assert cyan.getextrema()[0] >= 24  # the cyan plate is not knocked out under the text
     shifted = Image.new("L", black.size, 0)
     shifted.paste(black, (2, 2))
-    white = sum(1 for c, k in zip(cyan.getdata(), shifted.getdata()) if c < 5 and k < 5)
+    white = sum(1 for c, k in zip(cyan.get_flattened_data(), shifted.get_flattened_data()) if c < 5 and k < 5)
     assert white == 0
     # and the RGB simulation Ghostscript itself offers: the band's lightest pixel is the tint
     out = subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m",
