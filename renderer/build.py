@@ -374,7 +374,7 @@ def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]
     """Check the edition and leave it, complete and fsync'ed, under a hidden '.partial'
     name beside its target (a build killed now leaves only that, which the next removes)."""
     from renderer.load.source import human_size
-    from renderer.verify.preflight import preflight
+    from renderer.verify.preflight import issue_options, preflight
 
     target = output_path(issue, out_root, done.edition)
     budget = issue.email.size_budget
@@ -387,11 +387,7 @@ def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]
     staged_path = target.with_name(f".{target.name}.{secrets.token_hex(4)}.checked"
                                    f"{files.PARTIAL_SUFFIX}")
     with files.staged(staged_path, done.pdf) as staged_pdf:
-        report = preflight(
-            staged_pdf, edition=done.edition, page_size=issue.page_size,
-            bleed_mm=issue.print.bleed_mm, ink_limit=issue.print.ink_limit,
-            page_multiple=(SADDLE_STITCH_MULTIPLE if done.edition == "print"
-                           and issue.print.binding == "saddle-stitch" else None))
+        report = preflight(staged_pdf, **issue_options(issue, done.edition))
         if not report.ok:
             raise PressError(
                 f"the {done.edition} edition fails its preflight, so it was not written:\n"

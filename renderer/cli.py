@@ -289,27 +289,126 @@ def lint(folder: Path, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("pdf", metavar="PDF_OR_FOLDER", type=click.Path(path_type=Path))
 @click.option("--edition", type=click.Choice(EDITIONS), default=None,
-              help="Which checks to apply; guessed from the file name by default.")
+              help="Which checks to apply; guessed from the file name by default (a folder: "
+                   "every edition built).")
 @click.option("--page-size", type=click.Choice(list(PAGE_SIZES_MM)), default=None)
-@click.option("--bleed-mm", type=float, default=3.0, show_default=True)
-@click.option("--ink-limit", type=int, default=300, show_default=True)
+@click.option("--bleed-mm", type=float, default=None, help="Default 3 (a folder: its manifest's).")
+@click.option("--ink-limit", type=int, default=None,
+              help="Default 300 (a folder: its manifest's).")
 @click.option("--page-multiple", type=int, default=None,
-              help="Require the page count to be a multiple of this (4 for saddle stitch).")
+              help="Require the page count to be a multiple of this (4 for saddle stitch; "
+                   "a folder: its binding's).")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Where a folder's built PDFs are.")
+@click.option("--measure", is_flag=True,
+              help="Also measure with Ghostscript (ink per plate, rendered total area "
+                   "coverage, a render with warnings as failures) and run qpdf --check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_verbosity
 @_guarded
-def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float,
-          ink_limit: int, page_multiple: int | None, as_json: bool) -> None:
-    """Preflight a PDF as a prepress operator would."""
-    from renderer.verify.preflight import preflight
+def check(pdf: Path, edition: str | None, page_size: str | None, bleed_mm: float | None,
+          ink_limit: int | None, page_multiple: int | None, dist: Path, measure: bool,
+          as_json: bool) -> None:
+    """Preflight a PDF as a prepress operator would; given an issue folder, its built
+    editions with the page size, binding and limits of its manifest (as the build does)."""
+    from renderer.verify.preflight import issue_options, preflight
 
-    edition = edition or ("email" if pdf.stem.endswith("-email") else "print")
-    report = preflight(pdf, edition=edition, page_size=page_size, bleed_mm=bleed_mm,
-                       ink_limit=ink_limit, page_multiple=page_multiple)
-    click.echo(report.to_json() if as_json else report.to_text())
+    if pdf.is_dir():
+        from renderer.build import output_path
+        from renderer.load import load_issue
+
+        issue = load_issue(pdf)
+        jobs = []
+        for name in (edition,) if edition else EDITIONS:
+            path = output_path(issue, dist, name)
+            if path.is_file():
+                options = issue_options(issue, name)
+                options.update({key: value for key, value in (
+                    ("page_size", page_size), ("bleed_mm", bleed_mm), ("ink_limit", ink_limit),
+                    ("page_multiple", page_multiple)) if value is not None})
+                jobs.append((path, options))
+        if not jobs:
+            raise PressError("no built edition of this issue was found.",
+                             file=output_path(issue, dist, edition or "print"),
+                             fix=f"Run `make-issue build {pdf}` first (or pass --dist).")
+    else:
+        name = edition or ("email" if pdf.stem.endswith("-email") else "print")
+        jobs = [(pdf, {"edition": name, "page_size": page_size,
+                       "bleed_mm": 3.0 if bleed_mm is None else bleed_mm,
+                       "ink_limit": 300 if ink_limit is None else ink_limit,
+                       "page_multiple": page_multiple})]
+    reports = [preflight(path, **options, measure=measure) for path, options in jobs]
+    click.echo("\n".join(r.to_json() if as_json else r.to_text() for r in reports))
+    if not all(report.ok for report in reports):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Where the built PDFs are.")
+@click.option("--sheet", type=click.Choice(["A3", "SRA3", "A4", "Tabloid"]), default=None,
+              help="Press sheet (default: A3 for A4 pages, Tabloid for Letter). SRA3 has room "
+                   "for bleed and crop marks.")
+@click.option("--creep-mm", type=float, default=0.0, show_default=True,
+              help="Creep of the innermost sheet; the pages move towards the spine.")
+@_verbosity
+@_guarded
+def impose(folder: Path, dist: Path, sheet: str | None, creep_mm: float) -> None:
+    """Printer spreads (saddle stitch) and a reader-spreads proof of the print edition."""
+    from renderer.build import output_path
+    from renderer.deliver.prepress import impose_issue, require_print_pdf
+    from renderer.load import load_issue
+
+    issue = load_issue(folder)
+    pdf = require_print_pdf(output_path(issue, dist, "print"), folder)
+    for output in impose_issue(issue, pdf, sheet=sheet, creep_mm=creep_mm):
+        click.echo(f"{output.path}: {len(output.report.measurements.get('plates', []))} "
+                   f"pages, preflight passed ({len(output.report.checks)} checks)")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Where the built PDFs are.")
+@click.option("--ppi", type=click.IntRange(30, 300), default=None,
+              help="Resolution of the proof images (default 100).")
+@_verbosity
+@_guarded
+def proof(folder: Path, dist: Path, ppi: int | None) -> None:
+    """Soft proof: the print edition's pages as PNGs, as the FOGRA39 press prints them."""
+    from renderer.build import output_path
+    from renderer.deliver.prepress import proof_issue, require_print_pdf
+    from renderer.load import load_issue
+
+    issue = load_issue(folder)
+    pdf = require_print_pdf(output_path(issue, dist, "print"), folder)
+    paths = proof_issue(pdf, ppi=ppi)
+    click.echo(f"wrote {len(paths)} soft-proof pages to {paths[0].parent if paths else '-'}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
+              show_default=True, help="Where the built PDFs are.")
+@_verbosity
+@_guarded
+def ticket(folder: Path, dist: Path) -> None:
+    """Job ticket (JSON and a one-page job sheet) and the preflight report PDF."""
+    from renderer.build import output_path
+    from renderer.deliver.prepress import require_print_pdf, ticket_issue
+    from renderer.load import load_issue
+
+    issue = load_issue(folder)
+    pdf = require_print_pdf(output_path(issue, dist, "print"), folder)
+    outputs = ticket_issue(issue, pdf)
+    for output in outputs:
+        click.echo(str(output.path))
+    report = outputs[-1].report
     if not report.ok:
+        click.echo(report.to_text())
         sys.exit(EXIT_FINDINGS)
 
 

@@ -74,8 +74,14 @@ class EmailSettings:
 @dataclass(frozen=True)
 class PrintSettings:
     bleed_mm: float = 3.0
-    binding: str = "none"  # or "saddle-stitch"
+    binding: str = "loose"  # or "saddle-stitch", "perfect" (policy.BINDINGS)
     ink_limit: int = 300  # total area coverage, percent
+    # The job ticket's fields (renderer.deliver.prepress), as the editor wrote them.
+    quantity: int | None = None
+    stock: str | None = None
+    finishing: str | None = None
+    delivery: str | None = None
+    contact: str | None = None
 
 
 @dataclass(frozen=True)

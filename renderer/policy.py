@@ -41,7 +41,17 @@ def page_size_mm(page_size: str) -> tuple[float, float]:
 POINTS_PER_MM = 72 / 25.4
 
 SADDLE_STITCH_MULTIPLE = 4  # pages of a saddle-stitched booklet: folded sheets of 4
-BINDINGS = ("none", "saddle-stitch")
+BINDINGS = ("saddle-stitch", "perfect", "loose")
+BINDING_ALIASES = {"none": "loose"}  # the manifest's older word for loose sheets
+# The page count each binding needs a multiple of (None: any count).
+BINDING_PAGE_MULTIPLE = {"saddle-stitch": SADDLE_STITCH_MULTIPLE, "perfect": 2, "loose": None}
+
+# Press sheets for imposition, portrait, in millimetres (ISO 216 A3/A4, ISO 217 SRA3,
+# ANSI B "tabloid" for two Letter pages).
+PRESS_SHEETS_MM = {"A3": (297.0, 420.0), "SRA3": (320.0, 450.0), "A4": (210.0, 297.0),
+                   "Tabloid": (279.4, 431.8)}
+DEFAULT_PRESS_SHEET = {"A4": "A3", "Letter": "Tabloid", "A5": "A4"}  # by trim size
+CROP_MARK_MM = 5.0  # length of an imposed sheet's crop marks, drawn outside the bleed
 
 DEFAULT_BLEED_MM = 3.0
 MAX_BLEED_MM = 10.0  # print shops ask for 3 to 5

@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Pango/HarfBuzz for WeasyPrint; libharfbuzz-subset0 subsets CJK fonts in 0.4 s
-# instead of 12 s; python3-venv because Debian's Python ships without ensurepip.
+# instead of 12 s; python3-venv because Debian's Python ships without ensurepip;
 # fonts-noto-cjk and fonts-noto-core: the full Noto fonts (SIL OFL 1.1) from which a build
-# subsets the rare characters the bundled fonts/ lack (renderer/prepare/fonts.py).
+# subsets the rare characters the bundled fonts/ lack (renderer/prepare/fonts.py);
+# ghostscript and qpdf: the independent readers of the print outputs (make-issue check
+# --measure, impose, proof, ticket: ink per plate, soft proof, qpdf --check).
 DEBIAN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-                 libfontconfig1 python3-venv fonts-noto-cjk fonts-noto-core)
+                 libfontconfig1 python3-venv fonts-noto-cjk fonts-noto-core ghostscript qpdf)
 # `setup.sh --test`: also chromium (Debian's, driven by Playwright: no browser download)
 # for the browser tests, poppler-utils and qpdf, readers of the PDFs independent of
 # the press, and the upstream fonts that the font tests subset again (to prove

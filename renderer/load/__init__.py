@@ -17,7 +17,14 @@ from renderer.load.article import load_article
 from renderer.load.schema import Fields
 from renderer.load.source import parse_yaml, read_text
 from renderer.model import Bilingual, Cover, EmailSettings, Issue, PrintSettings
-from renderer.policy import CUSTOM_PAGE_MM, DEFAULT_PAGE_SIZE, PAGE_SIZES_MM, custom_page_size
+from renderer.policy import (
+    BINDING_ALIASES,
+    BINDINGS,
+    CUSTOM_PAGE_MM,
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES_MM,
+    custom_page_size,
+)
 
 MANIFEST = "issue.yaml"
 MAX_MANIFEST_BYTES = 200_000
@@ -127,10 +134,16 @@ def _check_unique_slugs(articles, doc) -> None:
 
 def _print_settings(f: Fields, value, path) -> PrintSettings:
     sub = f.sub(value, path)
+    binding = sub.take("binding", schema.one_of(*BINDINGS, *BINDING_ALIASES), default="loose")
     settings = PrintSettings(
-        binding=sub.take("binding", schema.one_of("none", "saddle-stitch"), default="none"),
+        binding=BINDING_ALIASES.get(binding, binding),  # `none` (the older word) is loose
         bleed_mm=sub.take("bleed_mm", schema.number, default=3.0),
-        ink_limit=sub.take("ink_limit", schema.positive_int, default=300))
+        ink_limit=sub.take("ink_limit", schema.positive_int, default=300),
+        quantity=sub.take("quantity", schema.positive_int),
+        stock=sub.take("stock", schema.text),
+        finishing=sub.take("finishing", schema.text),
+        delivery=sub.take("delivery", schema.text),
+        contact=sub.take("contact", schema.text))
     sub.finish()
     if not 200 <= settings.ink_limit <= 400:
         raise f.error(f"must be between 200 and 400 percent, not {settings.ink_limit}",

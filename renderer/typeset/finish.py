@@ -6,7 +6,8 @@ two builds of the same issue are byte-identical. The print edition also gets:
 - a BleedBox of exactly the manifest's bleed (WeasyPrint's is "at most 10 pt" outside
   the trim; the CSS bleed is wider, see compose.MARKS_OFFSET_MM, so the marks sit
   outside the bleed, where the guillotine throws them away);
-- an XMP DocumentID derived from the issue instead of a random one.
+- an XMP DocumentID derived from the issue instead of a random one;
+- 100 % K text and rules set to overprint (``add_overprint``, below).
 The email edition's structure tree is rewritten to follow meaning, not layout
 (``structure``: PDF/UA-1, one ``/Sect`` per language in every ``/Art``).
 """
@@ -44,6 +45,7 @@ def _finish_print(document, bleed_mm: float, document_id: str) -> None:
         for xobject in page.Resources.get("/XObject", {}).values():
             if xobject.get("/Subtype") == "/Form":
                 _rgb_black_to_k(xobject)
+    add_overprint(document)
     xmp = document.Root.Metadata.read_bytes()
     document.Root.Metadata.write(re.sub(
         rb"xmp\.did:[0-9a-fA-F-]{36}", f"xmp.did:{uuid.UUID(document_id)}".encode(), xmp))
@@ -62,3 +64,205 @@ def _rgb_black_to_k(form) -> None:
             changed = True
     if changed:
         form.write(pikepdf.unparse_content_stream(operations))
+
+
+# ------------------------------------------------------------------ overprint
+#
+# 100 % K text and 100 % K rules overprint in the print edition (/OP true /op true /OPM 1,
+# one ExtGState), so that a misregistered black plate leaves no white halo on a tint.
+# Large K areas (a black panel), white (no ink) and anything in colour knock out, as do
+# images, shadings and forms. The content stream is rewritten in place: an ExtGState is
+# switched on before a text show or a path that overprints and off again before the next
+# paint that must not; q/Q keep the state as PDF does (ISO 32000-1 §8.6.7, §11.7.4).
+
+OVERPRINT_GS = "/PressOP"  # /OP true /op true /OPM 1
+KNOCKOUT_GS = "/PressKO"  # /OP false /op false
+RULE_MAX_PT = 3.0  # a K fill no wider than this (or a stroke no thicker) is a rule
+K_TOLERANCE = 0.005
+_TEXT_SHOWS = {"Tj", "TJ", "'", '"'}
+_FILLS = {"f", "F", "f*"}
+_STROKES = {"S", "s"}
+_FILL_STROKES = {"B", "B*", "b", "b*"}
+_PATH_START = {"m", "re"}
+_PATH_BUILD = {"m", "l", "c", "v", "y", "h", "re", "W", "W*"}
+
+
+def _is_solid_k(values) -> bool:
+    return values is not None and len(values) == 4 and all(
+        abs(got - want) <= K_TOLERANCE for got, want in zip(values, (0, 0, 0, 1)))
+
+
+def _multiply(a, b):
+    """Matrix product a x b of two PDF matrices [a b c d e f]."""
+    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
+
+
+class _PaintState:
+    __slots__ = ("fill", "stroke", "fill_space", "stroke_space", "overprint", "ctm",
+                 "line_width")
+
+    def __init__(self, overprint):
+        self.fill = (0.0,)  # DeviceGray black, ISO 32000-1 §8.4 initial state
+        self.stroke = (0.0,)
+        self.fill_space = self.stroke_space = "/DeviceGray"
+        self.overprint = overprint  # True, False or None (inherited, unknown)
+        self.ctm = (1, 0, 0, 1, 0, 0)
+        self.line_width = 1.0
+
+    def copy(self):
+        other = _PaintState(self.overprint)
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        return other
+
+
+def _colour(space: str, operands) -> tuple[float, ...] | None:
+    import pikepdf
+
+    if space != "/DeviceCMYK":
+        return None
+    return tuple(float(v) for v in operands if not isinstance(v, pikepdf.Name))
+
+
+def add_overprint(document) -> int:
+    """Make 100 % K text and rules overprint on every page (and in every form drawn on
+    it); returns how many paints were switched to overprint."""
+    switched = 0
+    done: set = set()
+    for page in document.pages:
+        switched += _overprint_stream(document, page.obj, initial=False, done=done)
+        for xobject in page.Resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in done:
+                switched += _overprint_stream(document, xobject, initial=None, done=done)
+    return switched
+
+
+def _ensure_states(document, holder) -> None:
+    import pikepdf
+
+    if "/Resources" not in holder:
+        holder.Resources = pikepdf.Dictionary()
+    resources = holder.Resources
+    if "/ExtGState" not in resources:
+        resources.ExtGState = pikepdf.Dictionary()
+    states = resources.ExtGState
+    states[OVERPRINT_GS] = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True, op=True,
+                                              OPM=1)
+    states[KNOCKOUT_GS] = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=False, op=False)
+
+
+def _overprint_stream(document, holder, *, initial, done: set) -> int:
+    import pikepdf
+
+    done.add(holder.objgen)
+    operations = pikepdf.parse_content_stream(holder)
+    states = holder.get("/Resources", {}).get("/ExtGState", {})
+    out: list = []
+    stack: list[_PaintState] = []
+    state = _PaintState(initial)
+    path_start: int | None = None  # index in `out` where the current path began
+    path_box: list[float] | None = None
+    switched = 0
+
+    def switch(at: int, on: bool) -> None:
+        name = OVERPRINT_GS if on else KNOCKOUT_GS
+        out.insert(at, pikepdf.ContentStreamInstruction([pikepdf.Name(name)],
+                                                         pikepdf.Operator("gs")))
+        state.overprint = on
+
+    def want(at: int, on: bool) -> None:
+        nonlocal switched
+        if on and state.overprint is not True:
+            switch(at, True)
+            switched += 1
+        elif not on and state.overprint is not False:
+            switch(at, False)
+
+    def extend_box(points) -> None:
+        nonlocal path_box
+        a, b, c, d, e, f = state.ctm
+        for x, y in points:
+            px, py = a * x + c * y + e, b * x + d * y + f
+            if path_box is None:
+                path_box = [px, py, px, py]
+            else:
+                path_box = [min(path_box[0], px), min(path_box[1], py),
+                            max(path_box[2], px), max(path_box[3], py)]
+
+    for operands, operator in operations:
+        op = str(operator)
+        if op == "q":
+            stack.append(state.copy())
+        elif op == "Q" and stack:
+            state = stack.pop()
+        elif op == "cm":
+            state.ctm = _multiply(tuple(float(v) for v in operands), state.ctm)
+        elif op == "w":
+            state.line_width = float(operands[0])
+        elif op == "gs":
+            extgstate = states.get(str(operands[0])) if operands else None
+            if extgstate is not None and ("/op" in extgstate or "/OP" in extgstate):
+                state.overprint = bool(extgstate.get("/op", extgstate.get("/OP")))
+        elif op == "cs":
+            state.fill_space, state.fill = str(operands[0]), None
+        elif op == "CS":
+            state.stroke_space, state.stroke = str(operands[0]), None
+        elif op in ("sc", "scn"):
+            state.fill = _colour(state.fill_space, operands)
+        elif op in ("SC", "SCN"):
+            state.stroke = _colour(state.stroke_space, operands)
+        elif op in ("k", "K"):
+            values = tuple(float(v) for v in operands)
+            if op == "k":
+                state.fill_space, state.fill = "/DeviceCMYK", values
+            else:
+                state.stroke_space, state.stroke = "/DeviceCMYK", values
+        elif op in ("g", "rg", "G", "RG"):
+            if op in ("g", "rg"):
+                state.fill_space, state.fill = "/Device" + ("Gray" if op == "g" else "RGB"), None
+            else:
+                state.stroke_space, state.stroke = "/Device" + ("Gray" if op == "G" else "RGB"), None
+        elif op in _TEXT_SHOWS:
+            want(len(out), _is_solid_k(state.fill))
+        elif op in _PATH_BUILD:
+            if path_start is None and op in _PATH_START:
+                path_start, path_box = len(out), None
+            if op == "re":
+                x, y, w, h = (float(v) for v in operands)
+                extend_box([(x, y), (x + w, y), (x, y + h), (x + w, y + h)])
+            elif op in ("m", "l"):
+                extend_box([(float(operands[0]), float(operands[1]))])
+            elif op in ("c", "v", "y"):
+                values = [float(v) for v in operands]
+                extend_box(list(zip(values[::2], values[1::2])))
+        elif op in _FILLS | _STROKES | _FILL_STROKES | {"n"}:
+            if op != "n" and path_start is not None:
+                want(path_start, _path_overprints(op, state, path_box))
+            path_start, path_box = None, None
+        elif op in ("Do", "sh", "BI"):
+            want(len(out), False)
+        out.append(pikepdf.ContentStreamInstruction(operands, operator))
+    if switched or any(str(i.operator) == "gs" and i.operands
+                       and str(i.operands[0]) == KNOCKOUT_GS for i in out):
+        _ensure_states(document, holder)
+        data = pikepdf.unparse_content_stream(out)
+        if isinstance(holder, pikepdf.Stream):
+            holder.write(data)
+        else:  # a page: its /Contents (a stream or an array of them) becomes one stream
+            holder.Contents = pikepdf.Stream(document, data)
+    return switched
+
+
+def _path_overprints(op: str, state: _PaintState, box) -> bool:
+    a, b, c, d = state.ctm[:4]
+    scale = max(abs(a * d - b * c), 1e-9) ** 0.5
+    stroke_is_rule = _is_solid_k(state.stroke) and state.line_width * scale <= RULE_MAX_PT
+    fill_is_rule = _is_solid_k(state.fill) and box is not None and min(
+        box[2] - box[0], box[3] - box[1]) <= RULE_MAX_PT
+    if op in _STROKES:
+        return stroke_is_rule
+    if op in _FILLS:
+        return fill_is_rule
+    return stroke_is_rule and fill_is_rule

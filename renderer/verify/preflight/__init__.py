@@ -27,6 +27,7 @@ import pikepdf
 from renderer.diagnostics import Diagnostic, Report
 from renderer.errors import PressError
 from renderer.policy import (
+    BINDING_PAGE_MULTIPLE,
     DEFAULT_BLEED_MM,
     DEFAULT_INK_LIMIT,
     EDITIONS,
@@ -45,7 +46,7 @@ from renderer.verify.preflight.rules import (
     run_rules,
 )
 
-__all__ = ["RULES", "Check", "PreflightReport", "Rule", "Status", "preflight"]
+__all__ = ["RULES", "Check", "PreflightReport", "Rule", "Status", "issue_options", "preflight"]
 
 SEVERITY = {"fail": "error", "warn": "warning"}
 _PAGE = re.compile(r"\bpages? (\d+)")
@@ -61,6 +62,8 @@ class PreflightReport:
     pdf: Path
     edition: str
     checks: list[Check] = field(default_factory=list)
+    # With measure=True: "plates" (ghostscript.PlateCoverage per page), "areas" (AreaCoverage)
+    measurements: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +125,17 @@ class PreflightReport:
 # ------------------------------------------------------------------ entry point
 
 
+def issue_options(issue, edition: str) -> dict:
+    """The preflight arguments an issue's manifest asks for (page size, bleed, ink limit,
+    the binding's page multiple): the build and `make-issue check FOLDER` both use these,
+    so they run the same checks."""
+    return {"edition": edition, "page_size": issue.page_size,
+            "bleed_mm": issue.print.bleed_mm, "ink_limit": issue.print.ink_limit,
+            "page_multiple": (BINDING_PAGE_MULTIPLE[issue.print.binding]
+                              if edition == "print" else None)}
+
+
+
 def preflight(
     pdf: Path,
     *,
@@ -130,9 +144,12 @@ def preflight(
     bleed_mm: float = DEFAULT_BLEED_MM,
     ink_limit: int = DEFAULT_INK_LIMIT,
     page_multiple: int | None = None,
+    measure: bool = False,
 ) -> PreflightReport:
     """Read ``pdf`` back and check it for the given edition ("print" or "email").
 
+    With ``measure``, Ghostscript and qpdf's command also read the file (ink per plate,
+    rendered total area coverage, a render with warnings as failures, ``qpdf --check``).
     Any PDF can be checked: one without a TrimBox fails page-boxes, an encrypted one
     fails encryption; a damaged, hostile or non-PDF file raises a PressError naming it.
     """
@@ -150,8 +167,9 @@ def preflight(
         inventory = take_inventory(document, WalkBudget(pdf))
         context = Context(pdf=pdf, document=document, inventory=inventory, edition=edition,
                           page_size=page_size, bleed_mm=bleed_mm, ink_limit=ink_limit,
-                          page_multiple=page_multiple)
+                          page_multiple=page_multiple, measure=measure)
         report.checks.extend(run_rules(context))
+        report.measurements = context.measurements
     return report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -78,6 +78,8 @@ class Context:
     bleed_mm: float
     ink_limit: int
     page_multiple: int | None
+    measure: bool = False  # also run Ghostscript and qpdf's command (renderer.verify.ghostscript)
+    measurements: dict = field(default_factory=dict)  # what the measuring rules found
 
 
 @dataclass(frozen=True)
@@ -639,6 +641,91 @@ def _check_blank_images(context: Context) -> Check:
                  f"{_count(measured, 'image')} measured, none nearly uniform")
 
 
+# ------------------------------------------------------------------ overprint
+
+
+def _check_overprint(context: Context) -> Check:
+    from renderer.verify.preflight.overprint import page_overprint
+
+    pages = [page_overprint(page, number)
+             for number, page in enumerate(context.document.pages, start=1)]
+    on_tint = [p for p in pages if p.k_text_knocks_out_on_tint]
+    white = [p for p in pages if p.white_overprints]
+    overprinting = sum(p.k_text_overprints for p in pages)
+    on_paper = sum(p.k_text_knocks_out_on_paper for p in pages)
+    summary = (f"100% K text shows: {overprinting} overprint, "
+               f"{sum(p.k_text_knocks_out_on_tint for p in pages)} knock out on a tint, "
+               f"{on_paper} knock out on paper (harmless)")
+    lines = [f"page {p.page}: {_count(p.k_text_knocks_out_on_tint, 'K-only text show')} on a "
+             f"tint knock out (no /OP /op true with /OPM 1), the first at "
+             f"{_number(p.first_knockout[0])}, {_number(p.first_knockout[1])} pt"
+             for p in on_tint]
+    lines += [f"page {p.page}: {_count(p.white_overprints, 'white paint')} set to overprint "
+              "(white that overprints disappears)" for p in white]
+    if lines:
+        return Check("overprint", "fail", summary + "\n" + _limit(lines))
+    return Check("overprint", "pass", summary)
+
+
+# ------------------------------------------------------------------ measured by Ghostscript
+
+
+def _check_ink_plates(context: Context) -> Check:
+    from renderer.verify.ghostscript import plate_coverage
+
+    plates = plate_coverage(context.pdf)
+    context.measurements["plates"] = plates
+    lines = [f"page {p.page}: C {p.c:.2f}%  M {p.m:.2f}%  Y {p.y:.2f}%  K {p.k:.2f}%"
+             for p in plates]
+    return Check("ink-plates", "info", "mean ink per plate over the trimmed page "
+                 "(Ghostscript ink_cov):\n" + _limit(lines, 64))
+
+
+def _check_ink_measured(context: Context) -> Check:
+    from renderer.verify.ghostscript import TAC_PPI, area_coverage
+
+    areas = area_coverage(context.pdf, limit=context.ink_limit)
+    context.measurements["areas"] = areas
+    over = [a for a in areas if a.over_pixels]
+    highest = max(areas, key=lambda a: a.peak) if areas else None
+    summary = (f"rendered at {TAC_PPI} ppi, images and overprint included: highest "
+               f"{_number(highest.peak) if highest else 0}% "
+               f"(page {highest.page if highest else '-'}), limit {context.ink_limit}%")
+    if over:
+        lines = [f"page {a.page}: {_number(a.over_area_mm2)} mm² above {context.ink_limit}% "
+                 f"(up to {_number(a.peak)}%) in the area x {a.over_box_mm[0]:g}-"
+                 f"{a.over_box_mm[2]:g} mm, y {a.over_box_mm[1]:g}-{a.over_box_mm[3]:g} mm "
+                 "from the trim's top left" for a in over]
+        return Check("ink-measured", "fail", summary + "\n" + _limit(lines))
+    return Check("ink-measured", "pass", summary)
+
+
+def _check_ghostscript_render(context: Context) -> Check:
+    from renderer.verify.ghostscript import render_problems
+
+    problems = render_problems(context.pdf)
+    if problems:
+        return Check("ghostscript-render", "fail",
+                     "Ghostscript warned while rendering (warnings are failures):\n"
+                     + _limit(problems, 8))
+    return Check("ghostscript-render", "pass",
+                 f"Ghostscript rendered {_count(len(context.document.pages), 'page')} "
+                 "with no warning (-dPDFSTOPONWARNING)")
+
+
+def _check_qpdf_command(context: Context) -> Check:
+    from renderer.verify.ghostscript import qpdf_problems
+
+    problems = qpdf_problems(context.pdf)
+    if problems:
+        return Check("qpdf-command", "fail", "qpdf --check:\n" + _limit(problems, 8))
+    return Check("qpdf-command", "pass", "qpdf --check (its own process): no errors or warnings")
+
+
+def _measuring(context: Context) -> bool:
+    return context.measure
+
+
 # ------------------------------------------------------------------ the table
 
 PRINT = ("print",)
@@ -707,6 +794,25 @@ RULES: tuple[Rule, ...] = (
     Rule("qpdf-check", "qpdf finds no syntax or stream encoding errors", "ISO 32000-1 §7",
          "Render the file again; a repaired file may print differently.",
          lambda c: _check_qpdf(c.document, c.edition)),
+    Rule("overprint", "100 % K text on a tint overprints (/OP /op true, /OPM 1); white never does",
+         "ISO 32000-1 §8.6.7, §11.7.4; print-shop practice (black overprint)",
+         "Set an ExtGState with /OP true /op true /OPM 1 before K-only text (the press's "
+         "finishing pass does), and never overprint white.",
+         _check_overprint, PRINT),
+    Rule("ink-plates", "mean ink per plate (C, M, Y, K) of every page, measured by a renderer",
+         "ISO 12647-2 (process plates); Ghostscript ink_cov", "For information.",
+         _check_ink_plates, PRINT, when=_measuring),
+    Rule("ink-measured", "total area coverage of every rendered pixel, images included, "
+         "within the limit", "ISO 12647-2 / FOGRA39 (300-340 % sheetfed coated)",
+         "Reduce the ink where named (GCR on the image, a lighter colour), or raise "
+         "print.ink_limit with the print shop's agreement.",
+         _check_ink_measured, PRINT, when=_measuring),
+    Rule("ghostscript-render", "an independent renderer reads every page with no warning",
+         "ISO 32000-1; Ghostscript -dPDFSTOPONWARNING", "Render the file again; report a bug.",
+         _check_ghostscript_render, when=_measuring),
+    Rule("qpdf-command", "qpdf --check, run as its own process, reports nothing",
+         "ISO 32000-1 §7", "Render the file again; report a bug.",
+         _check_qpdf_command, when=_measuring),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 
