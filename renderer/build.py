@@ -23,7 +23,7 @@ from renderer import cache
 from renderer.deliver import files
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
-from renderer.policy import EDITIONS, OUTPUTS, SADDLE_STITCH_MULTIPLE
+from renderer.policy import BINDING_PAGE_MULTIPLE, EDITIONS, OUTPUTS
 
 
 @dataclass
@@ -361,8 +361,9 @@ def _typeset_edition(prepared, edition: str, composed):
 
     issue = prepared.issue
     done = typeset(composed, issue)
-    if edition == "print" and issue.print.binding == "saddle-stitch":
-        missing = -done.pages % SADDLE_STITCH_MULTIPLE
+    multiple = BINDING_PAGE_MULTIPLE[issue.print.binding]
+    if edition == "print" and multiple:
+        missing = -done.pages % multiple  # a saddle-stitched booklet: 4, perfect binding: 2
         if missing:
             # Padding pages are typeset (they say they are blank), never left empty
             # silently; the template puts them before the back cover, never on it.

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from renderer.assets import CMYK_PROFILE, STYLES, THEME
 from renderer.model import PreparedIssue
-from renderer.policy import EDITIONS, PAGE_SIZES_MM, page_size_mm
+from renderer.policy import BINDING_PAGE_MULTIPLE, EDITIONS, PAGE_SIZES_MM, page_size_mm
 from renderer.prepare import fonts, page, theme
 from renderer.text import has_han
 
@@ -116,9 +116,9 @@ def _links_for(edition: str):
 
 
 def has_back_cover(issue, edition: str) -> bool:
-    """A saddle-stitched print edition ends on a back cover (colophon, contacts, QR code):
-    its padding pages go before it, never on the back (renderer.build)."""
-    return edition == "print" and issue.print.binding == "saddle-stitch"
+    """A bound print edition (saddle-stitched or perfect-bound) ends on a back cover
+    (colophon, contacts, QR code): its padding pages go before it, never on the back."""
+    return edition == "print" and BINDING_PAGE_MULTIPLE[issue.print.binding] is not None
 
 
 QR_MODULE_MM = 0.7  # 25 modules (version 2) make 17.5 mm: phones read it at arm's length
