@@ -180,6 +180,7 @@ def _publication_time(published: dt.date | None, year: int, month: int) -> dt.da
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+@schema.also_accepts(schema.text.json)
 def _publisher(f: Fields, value, path) -> tuple[str, str | None]:
     """A plain string, or `{en, zh}`: the colophon and masthead name both."""
     if isinstance(value, dict):
@@ -188,6 +189,7 @@ def _publisher(f: Fields, value, path) -> tuple[str, str | None]:
     return schema.text(f, value, path), None
 
 
+@schema.also_accepts({"enum": list(PAGE_SIZES_MM)})
 def _page_size(f: Fields, value, path) -> str:
     """A named size, or `{width_mm, height_mm}` (portrait or landscape)."""
     if isinstance(value, dict):
@@ -206,6 +208,7 @@ def _page_size(f: Fields, value, path) -> str:
     return schema.one_of(*PAGE_SIZES_MM)(f, value, path)
 
 
+@schema.with_json({"type": "string", "pattern": "^https?://[^\\s]+$"})
 def _web_url(f: Fields, value, path) -> str:
     url = schema.text(f, value, path)
     if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
@@ -222,6 +225,7 @@ def _logo(folder: Path):
         if logo.suffix.lower() not in (".svg", ".png"):
             raise f.error(f"must be an SVG or PNG file, not {logo.name}", path)
         return logo
+    kind.json = {"type": "string", "pattern": "\\.(svg|png|SVG|PNG)$"}
     return kind
 
 

@@ -117,6 +117,8 @@ class Fields:
     # -- describe mode --------------------------------------------------------
     def _describe(self, key: str, kind, required: bool, default: Any, path: Path_) -> Any:
         schema = dict(getattr(kind, "json", None) or self._probe(kind, path))
+        if getattr(kind, "json_also", None):  # a kind that takes a scalar form as well
+            schema = {"anyOf": [kind.json_also, schema]}
         if default not in (None, (), {}) and _plain(default):
             schema["default"] = list(default) if isinstance(default, tuple) else default
         self.properties[key] = schema
@@ -161,6 +163,14 @@ def describing():
         yield
     finally:
         _describing.reset(token)
+
+
+def also_accepts(fragment: dict):
+    """A kind that reads a mapping (described by probing) also takes this other form."""
+    def attach(kind):
+        kind.json_also = fragment
+        return kind
+    return attach
 
 
 def with_json(fragment: dict):
