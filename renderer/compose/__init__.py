@@ -108,7 +108,11 @@ def _links_for(edition: str):
             if shown in TAGS.sub("", text) or not shown:
                 return span
             before, after = ("（", "）") if language.startswith("zh") else (" (", ")")
-            breakable = re.sub(r"(?<=[/@])|(?=[.?&=])", "\u200b", shown)  # invisible breaks
+            # invisible break opportunities: after / @ . in English; in Chinese between any
+            # two characters but before . and / (a Latin run in a Chinese line may break
+            # anywhere, CSS word-break: break-all), so the line before is not spread out
+            breakable = re.sub(r"(?<=[/@.])(?=.)" if not language.startswith("zh")
+                               else r"(?<=.)(?=[^./])", "\u200b", shown)
             return f'{span}<span class="link-url">{before}{breakable}{after}</span>'
         return Markup(LINK.sub(one, fragment))
     return keep if edition == "email" else unlink
