@@ -24,16 +24,23 @@ class Paragraph:
 
     text: str
     line: int  # 1-based line in the article file where the paragraph starts
+    # "paragraph", or the block it is (docs/formats.md): "heading", "bullet_list",
+    # "ordered_list", "blockquote", "table", "rule", "box", "note", "pullquote", "wide",
+    # "footnote" (a note's definition). A paragraph's text has its lines joined; a
+    # block's text is its Markdown source as written, lines kept.
+    kind: str = "paragraph"
 
 
 @dataclass(frozen=True)
 class Figure:
     image: Path  # resolved, inside the issue folder
     caption: Bilingual
-    credit: str | None
+    credit: str | None  # English, or a plain string for both languages
     alt: Bilingual  # defaults to the caption
     after: int  # placed after this many paragraph pairs (0 = before the first)
     line: int
+    width: str = "full"  # "full" (both columns), "column" or "half"
+    credit_zh: str | None = None  # given with credit: {en, zh}
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,10 @@ class Article:
     byline: str | None = None
     figures: tuple[Figure, ...] = ()
     reviewed: dict[str, str] = field(default_factory=dict)  # finding id -> note
+    language: str | None = None  # "en" or "zh": a single-language piece; None: both
+    # footnote definitions ([^1]: ...) of each language, kind "footnote", in file order
+    en_notes: tuple[Paragraph, ...] = ()
+    zh_notes: tuple[Paragraph, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,10 +136,11 @@ class Issue:
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the parallel text: HTML fragments, already escaped."""
+    """One row of the parallel text: HTML of whole blocks (``<p>``, ``<ul>``...), escaped."""
 
     en: tuple[str, ...]
     zh: tuple[str, ...]
+    kind: str = "text"  # "text"; "wide": set across both columns; "notes": the footnotes
 
 
 @dataclass(frozen=True)
@@ -136,17 +148,20 @@ class PreparedFigure:
     src: dict[str, str]  # edition -> data: URL of the image prepared for it
     caption: Bilingual  # HTML
     alt: Bilingual  # plain text
-    credit: str | None
+    credit: str | None  # HTML-safe text; under the English caption (or both, see credit_zh)
     width_px: int
     height_px: int
+    width: str = "full"  # "full", "column" or "half" (model.Figure.width)
+    credit_zh: str | None = None  # under the Chinese caption
 
 
 @dataclass(frozen=True)
 class Block:
-    """A row of text or a figure, in reading order."""
+    """A row of text or of figures (one, or several side by side), in reading order."""
 
     row: Row | None = None
-    figure: PreparedFigure | None = None
+    figure: PreparedFigure | None = None  # the first (or only) figure of the row
+    figures: tuple[PreparedFigure, ...] = ()  # every figure of the row
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,7 @@ class PreparedArticle:
     dateline: Bilingual | None  # HTML, e.g. "22 February 2022" / "2022年2月22日"
     section: Bilingual | None
     byline: str | None
+    language: str | None = None  # a single-language piece: "en" or "zh"
 
 
 @dataclass(frozen=True)

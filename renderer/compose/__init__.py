@@ -31,7 +31,8 @@ STYLESHEETS = {
 # WeasyPrint draws in the outer half of the CSS bleed; the typesetter then sets
 # the PDF BleedBox to the manifest's bleed alone.
 MARKS_OFFSET_MM = 6.0
-LINK = re.compile(r'<a href="[^"]*">(.*?)</a>', re.S)
+LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+TAGS = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,28 @@ def _environment(edition: str) -> jinja2.Environment:
 
 
 def _links_for(edition: str):
-    """Paragraph HTML (already safe) as the edition needs it: no links on paper."""
-    def keep(fragment: str) -> Markup:
+    """Paragraph HTML (already safe) as the edition needs it. Email: clickable links.
+    Print: no links, and the target written after the text, "text (example.org/page)",
+    in full-width brackets in Chinese; the scheme (https://, mailto:) is left out, and
+    nothing is added when the text already shows the target."""
+    def keep(fragment: str, language: str = "en") -> Markup:
         return Markup(fragment)
 
-    def unlink(fragment: str) -> Markup:
-        return Markup(LINK.sub(r'<span class="link">\1</span>', fragment))
+    def unlink(fragment: str, language: str = "en") -> Markup:
+        def one(match: re.Match) -> str:
+            target, text = match[1], match[2]
+            shown = printed_url(target)
+            span = f'<span class="link">{text}</span>'
+            if shown in TAGS.sub("", text) or not shown:
+                return span
+            before, after = ("（", "）") if language.startswith("zh") else (" (", ")")
+            # invisible break opportunities: after / @ . in English; in Chinese between any
+            # two characters but before . and / (a Latin run in a Chinese line may break
+            # anywhere, CSS word-break: break-all), so the line before is not spread out
+            breakable = re.sub(r"(?<=[/@.])(?=.)" if not language.startswith("zh")
+                               else r"(?<=.)(?=[^./])", "\u200b", shown)
+            return f'{span}<span class="link-url">{before}{breakable}{after}</span>'
+        return Markup(LINK.sub(one, fragment))
     return keep if edition == "email" else unlink
 
 
@@ -173,3 +190,12 @@ def running_head_zh(text: str) -> str:
             out.append("\u2005")
         out.append(char)
     return "".join(out)
+
+def printed_url(target: str) -> str:
+    """A link target as printed: without https:// or mailto: and a lone trailing slash."""
+    for scheme in ("https://", "mailto:"):
+        if target.lower().startswith(scheme):
+            target = target[len(scheme):]
+    if target.count("/") == 1 and target.endswith("/"):
+        target = target[:-1]
+    return target

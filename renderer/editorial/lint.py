@@ -60,6 +60,7 @@ class ArticleText:
     reviewed: dict[str, str] = field(default_factory=dict)
     aligned: align.Aligned | None = None  # import: the aligner's answer and its confidence
     byline: str | None = None             # import: byline lines found in the text
+    language: str | None = None           # a single-language piece (`language:`)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ def _check_article_text(article: ArticleText, context: Context) -> list[Diagnost
                                    reviewed=note is not None, note=note))
 
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
+        if article.language and language != article.language:
+            continue  # a single-language piece needs only its own title
         if title is None or not title.text.strip():
             add(f"title-{language}-missing", 1, "error",
                 f"the article has no {_name(language)} title.")
@@ -143,6 +146,8 @@ def _check_article_text(article: ArticleText, context: Context) -> list[Diagnost
     if not article.en and not article.zh:
         add("empty", 1, "error", "the article has no paragraphs in either language.")
         return findings
+    if article.language:
+        return findings  # a single-language piece: nothing to pair
     for language, other in (("en", "zh"), ("zh", "en")):
         if not getattr(article, language) and getattr(article, other):
             add(f"{language}-missing", 1, "error",
@@ -350,19 +355,23 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
     folder = Path(folder)
     issue = load_issue(folder)  # every mistake of every file at once, or the issue
     articles = []
+    unsupported: list[Diagnostic] = []
     for article in issue.articles:
         titles = _title_lines(article.path)
+        file = _relative(article.path, folder)
         articles.append(ArticleText(
-            file=_relative(article.path, folder),
+            file=file,
             title_en=TextLine(article.title.en, titles.get("en")),
             title_zh=TextLine(article.title.zh, titles.get("zh")),
-            en=[TextLine(p.text, p.line) for p in article.en],
-            zh=[TextLine(p.text, p.line) for p in article.zh],
-            alignment=article.alignment, reviewed=dict(article.reviewed)))
+            en=[TextLine(_block_text(p, "en"), p.line) for p in article.en],
+            zh=[TextLine(_block_text(p, "zh"), p.line) for p in article.zh],
+            alignment=article.alignment, reviewed=dict(article.reviewed),
+            language=article.language))
+        unsupported += _unsupported_syntax(article, file)
     from renderer.prepare.coverage import lint_diagnostics
 
-    findings = (check_issue(articles, script=script) + _unlisted_articles(issue)
-                + _skeleton_text(issue))
+    findings = (check_issue(articles, script=script) + unsupported
+                + _unlisted_articles(issue) + _skeleton_text(issue))
     findings += lint_diagnostics(issue, lambda path: _relative(path, folder))
     return lint_report(findings, folder=folder)
 
@@ -394,6 +403,49 @@ def _unlisted_articles(issue) -> list[Diagnostic]:
         line=1, message="this article file is not listed under 'articles:' in issue.yaml, "
         "so it is not printed.", hint="List it in issue.yaml, or move it out of articles/.")
         for path in sorted(folder.glob("*.md")) if path.resolve() not in listed]
+
+
+RAW_HTML = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+CODE_SPAN = re.compile(r"`[^`]*`")
+FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]*\]")
+
+
+def _block_text(paragraph, language: str) -> str:
+    """A block's words as the pairing checks read them: a list, table or box without
+    its Markdown marks (a paragraph is its text)."""
+    if paragraph.kind == "paragraph":
+        return FOOTNOTE_REFERENCE.sub("", paragraph.text)
+    from renderer.load.article import block_parser
+
+    tokens = block_parser().parse(paragraph.text, {"language": language})
+    joiner = " " if language == "en" else ""
+    text = FOOTNOTE_REFERENCE.sub("", joiner.join(t.content for t in tokens
+                                                  if t.type == "inline"))
+    if paragraph.kind in {"table", "wide", "heading", "rule"}:
+        text += "." if language == "en" else "。"  # not a sentence: never "truncated"
+    return text
+
+
+def _unsupported_syntax(article, file: str) -> list[Diagnostic]:
+    """What the press does not interpret: raw HTML prints as text (never as markup)."""
+    findings = []
+    for language in ("en", "zh"):
+        for number, paragraph in enumerate(
+                [*getattr(article, language), *getattr(article, f"{language}_notes")], 1):
+            for offset, line in enumerate(paragraph.text.split("\n")):
+                tag = RAW_HTML.search(CODE_SPAN.sub("", line))
+                if not tag:
+                    continue
+                id_ = f"para-{language}-{number}-html"
+                note = article.reviewed.get(id_)
+                findings.append(Diagnostic(
+                    code=id_, file=file, line=paragraph.line + offset, severity="error",
+                    message=f"raw HTML {tag[0][:40]!r} is not interpreted: it prints as "
+                            "text.", hint="Remove it and use Markdown: lists, quotes, tables "
+                                          "and ::: boxes are described in docs/formats.md.",
+                    evidence={"html": tag[0]}, reviewed=note is not None, note=note))
+                break
+    return findings
 
 
 def _relative(path: Path, folder: Path) -> str:

@@ -1,10 +1,12 @@
 """Prepare stage: model.Issue -> model.PreparedIssue.
 
-Turns each paragraph's inline Markdown into safe HTML (raw HTML is shown as
-text, links only to http(s) and mailto), applies the typography of each
-language (renderer.prepare.typography, W3C clreq for Chinese), pairs the
-paragraphs into rows as the article's alignment says, and prepares every
-figure once per edition (renderer.prepare.images).
+Turns each block of an article (paragraph, list, quote, table, box...; see
+renderer.prepare.blocks) into safe HTML (raw HTML is shown as text, links only to
+http(s) and mailto), applies the typography of each language
+(renderer.prepare.typography, W3C clreq for Chinese), pairs the blocks into rows as
+the article's alignment says (a single-language piece has one block a row), adds the
+footnotes as the article's last row, and prepares every figure once per edition
+(renderer.prepare.images).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import calendar
 from functools import lru_cache
 
 from renderer.model import Article, Bilingual, Block, Issue, PreparedArticle, PreparedIssue, Row
-from renderer.prepare import images, typography
+from renderer.prepare import blocks, images, typography
 
 
 def prepare_issue(issue: Issue) -> PreparedIssue:
@@ -33,28 +35,59 @@ def month_names(year: int, month: int) -> Bilingual:
 
 
 def _prepare_article(article: Article, issue: Issue, warnings: list[str]) -> PreparedArticle:
-    rows = [Row(en=tuple(typography.prepare_en_html(inline_html(article.en[n - 1].text))
-                         for n in group_en),
-                zh=tuple(typography.prepare_zh_html(inline_html(article.zh[n - 1].text))
-                         for n in group_zh))
-            for group_en, group_zh in paired_numbers(article)]
-    figures = {}
+    rendered = {language: blocks.render(getattr(article, language),
+                                        getattr(article, f"{language}_notes"), language)
+                for language in ("en", "zh") if getattr(article, language)}
+    rows = []
+    for group_en, group_zh in paired_numbers(article):
+        kinds = ({rendered["en"].kinds[n - 1] for n in group_en}
+                 | {rendered["zh"].kinds[n - 1] for n in group_zh})
+        rows.append(Row(en=tuple(rendered["en"].blocks[n - 1] for n in group_en),
+                        zh=tuple(rendered["zh"].blocks[n - 1] for n in group_zh),
+                        kind="wide" if "wide" in kinds else "text"))
+    notes = {language: r.notes for language, r in rendered.items() if r.notes}
+    if notes:
+        rows.append(Row(en=(notes["en"],) if "en" in notes else (),
+                        zh=(notes["zh"],) if "zh" in notes else (), kind="notes"))
+    figures: dict[int, list] = {}
     for figure in article.figures:
         figures.setdefault(min(figure.after, len(rows)), []).append(
             images.prepare_figure(figure, article.path, issue, warnings, caption=Bilingual(
                 en=typography.prepare_en_html(inline_html(figure.caption.en)),
                 zh=typography.prepare_zh_html(inline_html(figure.caption.zh)))))
-    blocks: list[Block] = [Block(figure=f) for f in figures.get(0, [])]
+    placed: list[Block] = [*_figure_rows(figures.get(0, []))]
     for index, row in enumerate(rows, start=1):
-        blocks.append(Block(row=row))
-        blocks.extend(Block(figure=f) for f in figures.get(index, []))
+        placed.append(Block(row=row))
+        if row.kind != "notes":
+            placed.extend(_figure_rows(figures.get(index, [])))
     return PreparedArticle(
         slug=article.slug,
         title=Bilingual(en=typography.prepare_en_html(inline_html(article.title.en)),
                         zh=typography.prepare_zh_html(inline_html(article.title.zh))),
         title_text=Bilingual(en=plain_text(article.title.en), zh=plain_text(article.title.zh)),
-        blocks=tuple(blocks), dateline=_dateline(article.date), section=article.section,
-        byline=article.byline)
+        blocks=tuple(placed), dateline=_dateline(article.date), section=article.section,
+        byline=article.byline, language=article.language)
+
+
+def _figure_rows(figures: list) -> list[Block]:
+    """Figures placed after one row: a full-width one alone; column- and half-width ones
+    side by side, two to a row."""
+    rows: list[Block] = []
+    pending: list = []
+    for figure in figures:
+        if figure.width == "full":
+            if pending:
+                rows.append(Block(figure=pending[0], figures=tuple(pending)))
+                pending = []
+            rows.append(Block(figure=figure, figures=(figure,)))
+            continue
+        pending.append(figure)
+        if len(pending) == 2:
+            rows.append(Block(figure=pending[0], figures=tuple(pending)))
+            pending = []
+    if pending:
+        rows.append(Block(figure=pending[0], figures=tuple(pending)))
+    return rows
 
 
 def _dateline(date) -> Bilingual | None:
@@ -68,6 +101,9 @@ def paired_numbers(article: Article) -> list[tuple[tuple[int, ...], tuple[int, .
     """Rows as 1-based paragraph numbers per language: the alignment, or one to one."""
     if article.alignment is not None:
         return [(row.en, row.zh) for row in article.alignment]
+    if article.language:  # a single-language piece: one block a row
+        numbers = range(1, len(getattr(article, article.language)) + 1)
+        return [((n,), ()) if article.language == "en" else ((), (n,)) for n in numbers]
     return [((n,), (n,)) for n in range(1, len(article.en) + 1)]
 
 

@@ -35,7 +35,9 @@ MAX_IMAGE_BYTES = 30_000_000
 def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[str], *,
                    caption: Bilingual) -> PreparedFigure:
     """`caption` is the figure's caption as HTML, already prepared by the caller."""
-    width_mm = page.text_width_mm(issue.page_size)  # figures span both columns
+    width_mm = page.text_width_mm(issue.page_size)  # a full-width figure spans both columns
+    if figure.width != "full":
+        width_mm /= 2  # a column- or half-width one about half the measure
     converted = _convert(_read(figure, article), width_mm, figure, article)
     ppi = converted.width_px / (width_mm / 25.4)
     where = f"{article}:{figure.line}: figure {figure.image.name}"
@@ -49,7 +51,8 @@ def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[s
         warnings.append(f"{where} is {ppi:.0f} ppi at its printed width; "
                         f"{PRINT_GOOD_PPI} ppi or more prints sharply.")
     return PreparedFigure(src=converted.src, caption=caption, alt=figure.alt,
-                          credit=figure.credit, width_px=converted.width_px,
+                          credit=figure.credit, credit_zh=figure.credit_zh,
+                          width=figure.width, width_px=converted.width_px,
                           height_px=converted.height_px)
 
 

@@ -1,0 +1,144 @@
+"""The second sample issue, issues/2022-03, uses every block element, a single-language
+notice and side-by-side figures; built once here by the real command and read back.
+
+Until the bundled fonts carry 喆 (issue 14, "every character prints"), the build would
+stop at the font gate on the name 张喆: the fixture then builds a copy with 喆 replaced
+by 哲 and says so in its id; once the fonts have it, the real folder is built unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from fontTools.ttLib import TTFont
+
+from renderer.assets import FONTS
+from renderer.prepare import page
+from renderer.verify.audit import audit
+from tests.conftest import ROOT, run_cli
+
+ISSUE = ROOT / "issues" / "2022-03"
+STRICT_AUDIT_RULES = {"line-start-prohibited", "line-end-opening", "split-dash-ellipsis",
+                      "han-latin-no-gap", "gap-inside-latin-word", "single-char-last-line"}
+
+
+def _fonts_have(char: str) -> bool:
+    return ord(char) in TTFont(FONTS / "PressSerifSC-Regular.otf").getBestCmap()
+
+
+@pytest.fixture(scope="module")
+def range_build(tmp_path_factory) -> dict[str, Path]:
+    folder = ISSUE
+    if not _fonts_have("喆"):  # temporary: see the module docstring
+        folder = tmp_path_factory.mktemp("issue") / "2022-03"
+        shutil.copytree(ISSUE, folder)
+        for article in (folder / "articles").glob("*.md"):
+            article.write_text(article.read_text(encoding="utf-8").replace("喆", "哲"),
+                               encoding="utf-8")
+    out = tmp_path_factory.mktemp("dist")
+    result = run_cli("build", folder, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return {edition: out / "2022-03" / f"cqfao-newsletter-2022-03-{edition}.pdf"
+            for edition in ("print", "email")}
+
+
+def _pdftotext(pdf: Path) -> str:
+    import subprocess
+    return subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_no_markdown_syntax_reaches_the_pdf(range_build, edition):
+    text = _pdftotext(range_build[edition])
+    for line in text.splitlines():
+        for column in re.split(r"\s{3,}", line.strip()):  # -layout puts columns side by side
+            assert not column.startswith(("- ", "> ", "|", "#")), line
+        assert "[^" not in line and ":::" not in line, line
+    assert "Questions from the floor" in text and "Bring the right photograph" in text
+
+
+def _boxes(pdf: Path, needle: str) -> list[tuple[int, float, float]]:
+    """(page, left, right) of each occurrence of `needle` (pypdfium2 text search)."""
+    document = pdfium.PdfDocument(pdf)
+    found = []
+    try:
+        for number, pdf_page in enumerate(document):
+            textpage = pdf_page.get_textpage()
+            searcher = textpage.search(needle)
+            while (hit := searcher.get_next()) is not None:
+                start, count = hit
+                boxes = [textpage.get_charbox(i) for i in range(start, start + count)]
+                found.append((number, min(b[0] for b in boxes), max(b[2] for b in boxes)))
+            searcher.close()
+    finally:
+        document.close()
+    return found
+
+
+def _page_middle(pdf: Path) -> float:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return document[0].get_width() / 2
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_footnotes_are_numbered_in_each_column_with_their_notes(range_build, edition):
+    pdf = range_build[edition]
+    middle = _page_middle(pdf)
+    text = re.sub(r"\s+", "", _pdftotext(pdf))
+    assert "communities.1" in text and "Corridor.2" in text       # the references
+    assert "影响。1" in text and "建设。2" in text
+    english = _boxes(pdf, "A trade route linking western China")
+    chinese = _boxes(pdf, "连接中国西部与东南亚")
+    assert english and all(right < middle for _, _, right in english), english
+    assert chinese and all(left > middle for _, left, _ in chinese), chinese
+    for note in ("1Theconsulates-general", "2Atraderoute", "1匈牙利", "2连接中国西部"):
+        assert note in text, note
+
+
+def test_the_single_language_notice_spans_the_measure(range_build):
+    pdf = range_build["print"]
+    measure_pt = page.text_width_mm("A4") / 25.4 * 72
+    lines = _boxes(pdf, "service counter will be closed")
+    assert lines, "the notice is not in the PDF"
+    document = pdfium.PdfDocument(pdf)
+    try:
+        number = lines[0][0]
+        textpage = document[number].get_textpage()
+        text = textpage.get_text_range()
+        start = text.find("The Foreign Affairs Office")
+        end = start + text[start:].find("6th.")
+        boxes = [textpage.get_charbox(i) for i in range(start, end) if not text[i].isspace()]
+    finally:
+        document.close()
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    assert right - left > 0.95 * measure_pt, (left, right, measure_pt)
+    assert right > _page_middle(pdf) + 0.4 * measure_pt
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_both_editions_pass_the_chinese_audit(range_build, edition):
+    report = audit(range_build[edition])
+    strict = [f for f in report.findings if f.rule in STRICT_AUDIT_RULES]
+    assert not strict, strict
+    assert report.chinese_lines > 40
+
+
+def test_print_links_show_their_target_and_email_keeps_them_clickable(range_build):
+    printed = re.sub(r"\s+", "", _pdftotext(range_build["print"]))
+    assert "ourwebsite(example.org/newsletter/briefings)" in printed
+    assert "外办官网（example.org/newsletter/briefings）" in printed
+    document = pdfium.PdfDocument(range_build["email"])
+    import pikepdf
+    with pikepdf.open(range_build["email"]) as pdf:
+        uris = [str(a.A.URI) for p in pdf.pages for a in p.get("/Annots", [])
+                if "/A" in a and "/URI" in a.A]
+    document.close()
+    assert "https://example.org/newsletter/briefings" in uris
