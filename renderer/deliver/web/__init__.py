@@ -63,7 +63,7 @@ def render(prepared: PreparedIssue, pdf_names: dict[str, str]) -> WebEdition:
     page_figures = {}
     images: dict[str, bytes] = {}
     for article, prepared_article in zip(issue.articles, prepared.articles):
-        placed = [b.figure for b in prepared_article.blocks if b.figure is not None]
+        placed = figures.placed_figures(prepared_article)
         for source, figure in zip(figures.sources(article, prepared_article), placed):
             web_figure = figures.web_figure(source, figure, article)
             page_figures[id(figure)] = web_figure

@@ -52,12 +52,18 @@ class WebFigure:
         return self.images[-1].height
 
 
+def placed_figures(prepared: PreparedArticle) -> list:
+    """Every prepared figure in reading order (a row may hold two side by side)."""
+    return [figure for block in prepared.blocks
+            for figure in (block.figures or ((block.figure,) if block.figure else ()))]
+
+
 def sources(article: Article, prepared: PreparedArticle) -> list[Figure]:
     """The source figure of each prepared figure, in the prepared (reading) order: the
     prepare stage places a figure after min(after, rows) rows, keeping file order."""
     rows = sum(1 for block in prepared.blocks if block.row is not None)
     ordered = sorted(article.figures, key=lambda f: min(f.after, rows))
-    placed = [block.figure for block in prepared.blocks if block.figure is not None]
+    placed = placed_figures(prepared)
     if len(ordered) != len(placed) or any(f.alt != p.alt for f, p in zip(ordered, placed)):
         raise RuntimeError(f"the figures of {article.path} do not match their prepared form")
     return ordered
