@@ -143,11 +143,16 @@ def load_article(path: Path, issue_folder: Path) -> Article:
     return article
 
 
+@schema.also_accepts(schema.text.json)  # a single-language piece's title may be a string
+def _both_languages(f: Fields, value: Any, path: Path_) -> Bilingual:
+    return schema.bilingual(f, value, path)
+
+
 def _bilingual_for(language: str | None):
     """Both languages; for a single-language piece, its language (a plain string, or
     `{en: ...}`), the other one optional."""
     if language is None:
-        return schema.bilingual
+        return _both_languages
 
     def kind(f: Fields, value: Any, path: Path_) -> Bilingual:
         if not isinstance(value, dict):
@@ -350,6 +355,7 @@ def _figures(issue_folder: Path, language: str | None = None):
 FIGURE_WIDTHS = ("full", "column", "half")
 
 
+@schema.also_accepts(schema.text.json)
 def _credit(f: Fields, value: Any, path: Path_) -> tuple[str, str | None]:
     """`credit: "Photo: ..."` (printed once, under the English caption) or `{en, zh}`."""
     if isinstance(value, dict):
