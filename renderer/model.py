@@ -184,3 +184,5 @@ class PreparedIssue:
     issue_line: Bilingual  # HTML: "Vol. 1 · No. 2 · February 2022" / "第1卷 第2期 · 2022年2月"
     warnings: tuple[str, ...] = ()
     font_css: str = ""  # @font-face rules of build-time font supplements (prepare.fonts)
+    cover_image: PreparedFigure | None = None  # the lead story's picture, per edition
+    logo: PreparedFigure | None = None  # the masthead's logo, per edition

@@ -70,11 +70,37 @@ def lanterns(path: Path) -> None:
     image.save(path, "PNG", optimize=True)
 
 
+def logo(path: Path) -> None:
+    """The newsletter's emblem for the masthead: a blue disc with two interlocking rings."""
+    size = 600
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    pen.ellipse((0, 0, size - 1, size - 1), fill=(24, 82, 140, 255))
+    for offset in (-90, 90):
+        centre = size // 2 + offset
+        pen.ellipse((centre - 130, size // 2 - 130, centre + 130, size // 2 + 130),
+                    outline=(255, 255, 255, 255), width=34)
+    image.save(path, "PNG", optimize=True)
+
+
+def cover(path: Path, source: Path) -> None:
+    """The lead story's picture on the cover: the lantern street at print size (the
+    drawing scaled up: flat colours scale cleanly) and cropped to a wide band."""
+    image = Image.open(source).convert("RGB")
+    width = 2400
+    image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+    band = round(width * 0.4)
+    top = (image.height - band) // 3
+    image.crop((0, top, width, top + band)).save(path, "PNG", optimize=True)
+
+
 def main(folder: str) -> None:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     skyline(out / "riverside-skyline.png")
     lanterns(out / "lantern-street.png")
+    logo(out / "logo.png")
+    cover(out / "cover-lanterns.png", out / "lantern-street.png")
 
 
 if __name__ == "__main__":

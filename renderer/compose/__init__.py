@@ -55,7 +55,7 @@ def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) ->
         published=issue.published.isoformat() if issue.published else "",
         padding_pages=padding_pages, back_cover=has_back_cover(issue, edition),
         qr=qr_modules(issue.web_url) if issue.web_url else None,
-        cover=_cover_story(prepared))
+        cover=_cover_story(prepared), cover_image=prepared.cover_image, logo=prepared.logo)
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
 
 

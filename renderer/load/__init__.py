@@ -222,10 +222,14 @@ def _logo(folder: Path):
 
     def kind(f: Fields, value, path) -> Path:
         logo = image_file(f, value, path)
-        if logo.suffix.lower() not in (".svg", ".png"):
-            raise f.error(f"must be an SVG or PNG file, not {logo.name}", path)
+        if logo.suffix.lower() == ".svg":
+            raise f.error("is an SVG file; the logo is printed in the press's CMYK, which an "
+                          "SVG's screen colours cannot be converted to here", path,
+                          fix="Export the logo as a PNG, 400 px wide or more.")
+        if logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise f.error(f"must be a PNG or JPEG picture, not {logo.name}", path)
         return logo
-    kind.json = {"type": "string", "pattern": "\\.(svg|png|SVG|PNG)$"}
+    kind.json = {"type": "string", "pattern": "\\.(png|jpe?g|PNG|JPE?G)$"}
     return kind
 
 

@@ -14,7 +14,17 @@ from __future__ import annotations
 import calendar
 from functools import lru_cache
 
-from renderer.model import Article, Bilingual, Block, Issue, PreparedArticle, PreparedIssue, Row
+from renderer.errors import PressError
+from renderer.model import (
+    Article,
+    Bilingual,
+    Block,
+    Figure,
+    Issue,
+    PreparedArticle,
+    PreparedIssue,
+    Row,
+)
 from renderer.prepare import blocks, images, typography
 
 
@@ -27,7 +37,34 @@ def prepare_issue(issue: Issue) -> PreparedIssue:
         zh=typography.prepare_zh_html(
             f"第{issue.volume}卷 第{issue.number}期 · {month.zh}"))
     return PreparedIssue(issue=issue, articles=articles, month=month, issue_line=issue_line,
-                         warnings=tuple(warnings))
+                         warnings=tuple(warnings), **_cover_pictures(issue, warnings))
+
+
+def _cover_pictures(issue: Issue, warnings: list[str]) -> dict:
+    """The lead story's picture and the logo, converted per edition like any figure (CMYK
+    for the print edition, sRGB for the screen), so they pass the same checks."""
+    pictures = {}
+    cover = issue.cover
+    if cover is not None and cover.image is not None:
+        story = next((a for a in issue.articles if a.slug == cover.article), None)
+        caption = story.title if story else Bilingual("", "")
+        pictures["cover_image"] = _picture(
+            Figure(image=cover.image, caption=caption, credit=None, alt=caption, after=0,
+                   line=1, width="full"), issue, warnings, "cover.image")
+    if issue.logo is not None:
+        name = issue.name
+        pictures["logo"] = _picture(
+            Figure(image=issue.logo, caption=name, credit=None, alt=name, after=0, line=1,
+                   width="logo"), issue, warnings, "logo")
+    return pictures
+
+
+def _picture(figure: Figure, issue: Issue, warnings: list[str], field: str):
+    try:
+        return images.prepare_figure(figure, issue.manifest, issue, warnings,
+                                     caption=Bilingual("", ""))
+    except PressError as error:  # named by the manifest's field, not an article's figures
+        raise PressError(error.what, file=issue.manifest, field=field, fix=error.fix) from None
 
 
 def month_names(year: int, month: int) -> Bilingual:

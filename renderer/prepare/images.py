@@ -29,6 +29,7 @@ from renderer.policy import EMAIL_PPI, PRINT_GOOD_PPI, PRINT_MIN_PPI
 from renderer.prepare import page
 
 MAX_PIXELS = 60_000_000
+LOGO_WIDTH_MM = 30.0  # styles/base.css, .masthead-logo
 MAX_IMAGE_BYTES = 30_000_000
 
 
@@ -36,7 +37,9 @@ def prepare_figure(figure: Figure, article: Path, issue: Issue, warnings: list[s
                    caption: Bilingual) -> PreparedFigure:
     """`caption` is the figure's caption as HTML, already prepared by the caller."""
     width_mm = page.text_width_mm(issue.page_size)  # a full-width figure spans both columns
-    if figure.width != "full":
+    if figure.width == "logo":
+        width_mm = LOGO_WIDTH_MM  # the masthead's logo (renderer.prepare: _cover_pictures)
+    elif figure.width != "full":
         width_mm /= 2  # a column- or half-width one about half the measure
     converted = _convert(_read(figure, article), width_mm, figure, article)
     ppi = converted.width_px / (width_mm / 25.4)

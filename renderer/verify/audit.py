@@ -25,6 +25,7 @@ Rules counted (W3C clreq, https://www.w3.org/TR/clreq/):
 from __future__ import annotations
 
 import ctypes
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -56,6 +57,8 @@ LATIN_WORD_GAP_EM = 0.1
 COLUMN_GUTTER_EM = 1.2      # a wider gap may separate two columns ...
 GUTTER_STRIP_PT = 3.0       # ... if a strip this wide is empty in the lines around it
 GUTTER_SEARCH_PT = 60.0     # how far above and below to look for text across the gap
+BLOCK_GAP_EM = 2.5          # a gap this wide with no space character: two text blocks
+LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.、)．]|[•·●◦▪■–])")
 PARAGRAPH_GAP_RATIO = 1.3   # baseline distance above 1.3 x the usual pitch ends a paragraph
 HINTS = {
     "line-start-prohibited": "Let the line break before the mark (line-break: strict), or "
@@ -252,6 +255,10 @@ def _is_gutter(before: Glyph, after: Glyph, nearby: list[Glyph]) -> bool:
     size = max(before.right - before.left, 6.0)
     if after.left - before.right <= COLUMN_GUTTER_EM * size:
         return False
+    if after.left - before.right > BLOCK_GAP_EM * size and not (
+            before.char.isspace() or after.char.isspace()):
+        return True  # two blocks side by side (table cells, captions): no space between
+    #                  them, and wider than any justification ever opens
     covered = sorted((max(g.left, before.right), min(g.right, after.left)) for g in nearby
                      if g.right > before.right and g.left < after.left)
     free_from = before.right
@@ -365,9 +372,12 @@ def final_flags(column: list[Line]) -> list[bool]:
             flags.append(True)
             continue
         indented = following.left > left + 0.5 * following.em
+        # a list: the next item starts with its marker, hung out to the left of the text
+        next_item = LIST_MARKER.match(following.text) is not None or (
+            following.left < line.left - 0.5 * following.em)
         gap_ends = (following.page == line.page and pitch
                     and line.baseline - following.baseline > PARAGRAPH_GAP_RATIO * pitch)
-        flags.append(bool(indented or gap_ends))
+        flags.append(bool(indented or gap_ends or next_item))
     return flags
 
 
