@@ -43,6 +43,17 @@ def sample_build(tmp_path_factory) -> dict[str, Path]:
 
 
 CORPUS_ISSUES = sorted((ROOT / "tests" / "corpus" / "issues").iterdir())
+SECOND_SAMPLE = ROOT / "issues" / "2022-03"
+
+
+@pytest.fixture(scope="session")
+def second_sample_build(tmp_path_factory) -> dict[str, Path]:
+    """The second sample issue (every block element, the cover's lead story) built once."""
+    out = tmp_path_factory.mktemp("dist-2022-03")
+    result = run_cli("build", SECOND_SAMPLE, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return {edition: out / "2022-03" / f"cqfao-newsletter-2022-03-{edition}.pdf"
+            for edition in ("print", "email")}
 
 
 @pytest.fixture(scope="session")

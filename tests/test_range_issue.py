@@ -1,49 +1,29 @@
 """The second sample issue, issues/2022-03, uses every block element, a single-language
-notice and side-by-side figures; built once here by the real command and read back.
-
-Until the bundled fonts carry 喆 (issue 14, "every character prints"), the build would
-stop at the font gate on the name 张喆: the fixture then builds a copy with 喆 replaced
-by 哲 and says so in its id; once the fonts have it, the real folder is built unchanged.
-"""
+notice, side-by-side figures, a lead story with its picture, a logo and the name 张喆;
+built once per session by the real command (tests/conftest.py) and read back."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from fontTools.ttLib import TTFont
 
-from renderer.assets import FONTS
 from renderer.prepare import page
 from renderer.verify.audit import audit
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.xdist_group("corpus")
 
 ISSUE = ROOT / "issues" / "2022-03"
 STRICT_AUDIT_RULES = {"line-start-prohibited", "line-end-opening", "split-dash-ellipsis",
                       "han-latin-no-gap", "gap-inside-latin-word", "single-char-last-line"}
 
 
-def _fonts_have(char: str) -> bool:
-    return ord(char) in TTFont(FONTS / "PressSerifSC-Regular.otf").getBestCmap()
-
-
-@pytest.fixture(scope="module")
-def range_build(tmp_path_factory) -> dict[str, Path]:
-    folder = ISSUE
-    if not _fonts_have("喆"):  # temporary: see the module docstring
-        folder = tmp_path_factory.mktemp("issue") / "2022-03"
-        shutil.copytree(ISSUE, folder)
-        for article in (folder / "articles").glob("*.md"):
-            article.write_text(article.read_text(encoding="utf-8").replace("喆", "哲"),
-                               encoding="utf-8")
-    out = tmp_path_factory.mktemp("dist")
-    result = run_cli("build", folder, "--out", out)
-    assert result.returncode == 0, result.stderr
-    return {edition: out / "2022-03" / f"cqfao-newsletter-2022-03-{edition}.pdf"
-            for edition in ("print", "email")}
+@pytest.fixture
+def range_build(second_sample_build) -> dict[str, Path]:
+    return second_sample_build
 
 
 def _pdftotext(pdf: Path) -> str:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT
 from tests.deliver.test_mail import RecordingHandler, smtp_server
 
 SECTION = re.compile(r"## What an editor does\n(.*?)\n## ", re.S)
@@ -38,16 +38,14 @@ def test_every_readme_command_runs_as_written(tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
         _run_readme(tmp_path, controller.port)
-    assert [rcpts for rcpts, _ in handler.messages] == [["reader@example.org"]]
+    assert sorted(r for rcpts, _ in handler.messages for r in rcpts) == [
+        "both@example.org", "reader@example.org", "wang.duzhe@example.org"]
 
 
 def _run_readme(tmp_path: Path, port: int) -> None:
-    work = tmp_path / "project"
-    (work / "issues").mkdir(parents=True)
-    shutil.copytree(SAMPLE, work / "issues" / SAMPLE.name)
-    shutil.copy(ROOT / "tests" / "fixtures" / "import" / "seed-2022-02.txt", work / "pasted.txt")
-    (work / "subscribers.csv").write_text("email,name,language\nreader@example.org,A Reader,en\n",
-                                          encoding="utf-8")
+    work = tmp_path / "project"  # the repository's issues/ and docs/examples/, as checked out
+    shutil.copytree(ROOT / "issues", work / "issues")
+    shutil.copytree(ROOT / "docs" / "examples", work / "docs" / "examples")
     (work / ".venv").symlink_to(ROOT / ".venv")  # `source .venv/bin/activate` as written
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRESS_SMTP_HOST": "127.0.0.1",
            "PRESS_SMTP_PORT": str(port), "PRESS_SMTP_SECURITY": "none"}
@@ -73,8 +71,9 @@ def _run_readme(tmp_path: Path, port: int) -> None:
         assert result.returncode in allowed, (command, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr, (command, result.stderr)
     assert (work / "dist" / "2022-03" / "cqfao-newsletter-2022-03-print.pdf").is_file()
-    assert list((work / "outbox").glob("*.eml"))
+    assert len(list((work / "outbox").glob("*.eml"))) == 3
     assert (work / "issues" / "2022-04" / "articles" / "02-spring-trade-fair-opens.md").is_file()
+    assert (work / "issues" / "2022-05" / "issue.yaml").is_file()
 
 
 def _wait_for_preview(process) -> None:
