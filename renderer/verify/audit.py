@@ -372,9 +372,8 @@ def final_flags(column: list[Line]) -> list[bool]:
             flags.append(True)
             continue
         indented = following.left > left + 0.5 * following.em
-        # a list: the next item starts with its marker, hung out to the left of the text
-        next_item = LIST_MARKER.match(following.text) is not None or (
-            following.left < line.left - 0.5 * following.em)
+        # a list: the next item starts with its marker (1., •)
+        next_item = LIST_MARKER.match(following.text) is not None
         gap_ends = (following.page == line.page and pitch
                     and line.baseline - following.baseline > PARAGRAPH_GAP_RATIO * pitch)
         flags.append(bool(indented or gap_ends or next_item))
