@@ -435,35 +435,63 @@ def audit(pdf: Path, as_json: bool) -> None:
               help="Write one .eml file per subscriber into this folder.")
 @click.option("--send", "send_now", is_flag=True,
               help="Send through SMTP (settings from PRESS_SMTP_* environment variables).")
-@click.option("--status", is_flag=True, help="Print the send ledger's summary.")
+@click.option("--test", "test_addresses", multiple=True, metavar="ADDRESS",
+              help="Send one [TEST] message to this address only (repeatable, or comma-separated); "
+                   "the ledger is not touched.")
+@click.option("--dry-run", is_flag=True, help="Print what --send would send, and send nothing.")
+@click.option("--status", is_flag=True, help="Print the send ledger's summary and the suppression list.")
+@click.option("--yes", is_flag=True, help="With --send: do not ask before sending.")
+@click.option("--new-edition", is_flag=True,
+              help="With --send: the PDF changed since this issue's mailing started; start a new "
+                   "mailing of the new file to every subscriber.")
+@click.option("--connections", type=int, default=4, show_default=True,
+              help="SMTP sessions used in parallel (1 to 32).")
 @click.option("--rate", type=float, default=None,
               help="At most this many messages a minute (0.1 to 60000; default: no limit).")
 @click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=Path("dist"),
               show_default=True, help="Where the built PDFs are.")
 @_verbosity
 @_guarded
-def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool, status: bool,
-         rate: float | None, dist: Path) -> None:
-    """Mail the email edition to subscribers: as .eml files, or through SMTP."""
+def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool,
+         test_addresses: tuple[str, ...], dry_run: bool, status: bool, yes: bool, new_edition: bool,
+         connections: int, rate: float | None, dist: Path) -> None:
+    """Mail the email edition to subscribers: as .eml files, a test, or through SMTP.
+
+    The suppression list (unsubscribes, hard bounces) is SLUG-suppressed.csv beside the
+    subscriber list; every mode leaves its addresses out.
+    """
     from renderer.build import output_path
     from renderer.deliver.ledger import ledger_path_for, ledger_status
     from renderer.deliver.mail import (
         ConsoleProgress,
         SmtpSettings,
+        check_connections,
+        check_postal_address,
         check_rate,
         plan_mail,
         send,
+        send_test,
         write_outbox,
     )
+    from renderer.deliver.suppression import SuppressionList, suppression_path
     from renderer.load import load_issue
 
-    if sum((outbox is not None, send_now, status)) != 1:
-        raise PressError("choose exactly one of --out FOLDER, --send and --status.")
+    modes = (outbox is not None, send_now, bool(test_addresses), dry_run, status)
+    if sum(modes) != 1:
+        raise PressError("choose exactly one of --out FOLDER, --send, --test ADDRESS, --dry-run "
+                         "and --status.")
+    if (yes or new_edition) and not (send_now or dry_run):
+        raise PressError("--yes and --new-edition go with --send.")
     rate = check_rate(rate)
+    connections = check_connections(connections)
     issue = load_issue(folder)
     pdf = output_path(issue, dist, "email")
     ledger = ledger_path_for(pdf.parent)
     if status:
+        from renderer.deliver.subscribers import read_subscribers
+
+        listed = [s.key for s in read_subscribers(subscribers).valid] if subscribers.is_file() else None
+        click.echo(SuppressionList.read(suppression_path(subscribers, issue.slug)).summary(listed))
         click.echo(ledger_status(ledger, issue.slug, issue.key))
         return
     if not pdf.is_file():
@@ -477,10 +505,96 @@ def mail(folder: Path, subscribers: Path, outbox: Path | None, send_now: bool, s
         return
     from rich.console import Console
 
-    summary = send(plan, ledger, SmtpSettings.from_env(), rate_per_minute=rate,
-                   progress=ConsoleProgress(Console(stderr=True)))
+    if test_addresses:
+        addresses = [a.strip() for item in test_addresses for a in item.split(",") if a.strip()]
+        summary = send_test(plan, SmtpSettings.from_env(), addresses,
+                            progress=ConsoleProgress(Console(stderr=True), bar=False))
+        if summary.failed:
+            sys.exit(EXIT_FINDINGS)
+        return
+    if dry_run:
+        click.echo(_dry_run_report(plan, ledger))
+        return
+    check_postal_address(issue)
+    settings = SmtpSettings.from_env()
+    click.echo(plan.report(), err=True)
+    click.echo(f"About to send {len(plan.subscribers)} message(s) of {issue.slug} {issue.key} through "
+               f"{settings.host}:{settings.port} ({connections} connection(s)):\n"
+               f"  {plan.describe_attachment()}", err=True)
+    if not yes:
+        try:
+            answer = click.confirm(f"Send to {len(plan.subscribers)} subscriber(s)?", default=False,
+                                   err=True)
+        except click.Abort:
+            raise PressError(
+                "--send asks before sending, and no answer came (standard input is closed or not "
+                "a terminal); nothing was sent.",
+                fix="Run it in a terminal and answer y, or add --yes (in a script, after "
+                "--dry-run has shown what would be sent).") from None
+        if not answer:
+            click.echo("Nothing sent.", err=True)
+            return
+    summary = send(plan, ledger, settings, rate_per_minute=rate, connections=connections,
+                   new_edition=new_edition, progress=ConsoleProgress(Console(stderr=True)))
     if summary.failed or summary.deferred:
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("mailbox_path", metavar="MAILDIR_OR_MBOX",
+                type=click.Path(path_type=Path, exists=True))
+@click.option("--issue", "folder", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="An issue folder of the newsletter (its slug, bounce address and month).")
+@click.option("--subscribers", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The subscriber CSV (the suppression list is beside it).")
+@click.option("--dry-run", is_flag=True, help="Classify and report; do not change the suppression list.")
+@_verbosity
+@_guarded
+def bounces(mailbox_path: Path, folder: Path, subscribers: Path, dry_run: bool) -> None:
+    """Read delivery reports (and unsubscribe mails): suppress hard bounces, count soft ones."""
+    from renderer.deliver.bounces import bounce_context, process_bounces
+    from renderer.deliver.suppression import SuppressionList, suppression_path
+    from renderer.load import load_issue
+
+    issue = load_issue(folder)
+    suppression = SuppressionList.read(suppression_path(subscribers, issue.slug))
+    report = process_bounces(mailbox_path, bounce_context(issue, subscribers), suppression,
+                             write=not dry_run)
+    click.echo(report.render())
+    click.echo(("Dry run: not written to " if dry_run else "Suppression list: ") + str(suppression.path))
+
+
+def _dry_run_report(plan, ledger_path: Path) -> str:
+    """--dry-run: the plan, the file, the subjects, and who would get a message now."""
+    from collections import Counter
+
+    from renderer.deliver.ledger import Ledger
+    from renderer.deliver.mail import check_postal_address, preheader_for, subject_for
+
+    issue = plan.issue
+    rows, edition = {}, (1, None, None)
+    if ledger_path.exists():
+        with Ledger.open(ledger_path, create=False) as ledger:
+            rows = ledger.states(issue.slug, issue.key)
+            edition = ledger.edition(issue.slug, issue.key)
+    waiting = [s for s in plan.subscribers if rows.get(s.key) is None or rows[s.key].state in ("queued", "sending")]
+    lines = [plan.report(), f"File: {plan.describe_attachment()}"]
+    if edition[1] and edition[1] != plan.attachment_sha256:
+        lines.append(f"The ledger's mailing (edition {edition[0]}) used another file, SHA-256 {edition[1]}: "
+                     "--send refuses to go on without --new-edition.")
+    try:
+        check_postal_address(issue)
+    except PressError as error:
+        lines.append(f"--send would refuse: {error}")
+    by_language = Counter(s.language for s in waiting)
+    for language in ("en", "zh", "both"):
+        languages = ("en", "zh") if language == "both" else (language,)
+        lines.append(f"{language:<4} {by_language[language]:>7} message(s)  Subject: {subject_for(plan, languages)}")
+        lines.append(f"{'':<4} {'':>7}             Preview: {preheader_for(plan, languages)}")
+    lines.append(f"Dry run: --send would send {len(waiting)} message(s) now "
+                 f"({len(plan.subscribers) - len(waiting)} already sent or failed); nothing was sent:")
+    lines += [f"  {s.email} ({s.language})" for s in waiting]
+    return "\n".join(lines)
 
 
 def _print_report(report, as_json: bool) -> None:

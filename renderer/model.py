@@ -80,6 +80,16 @@ class EmailSettings:
     reply_to: str | None = None
     unsubscribe_mailto: str | None = None  # template, {email} and {token} filled in
     unsubscribe_url: str | None = None
+    # The campaign (renderer/deliver/mail): per-language subject and inbox preview
+    # ({newsletter}, {month}, {volume}, {number} filled in), the postal address of the
+    # footer (required for --send), the web edition and hosted PDF, the bounce mailbox.
+    subject: Bilingual | None = None
+    preheader: Bilingual | None = None
+    postal_address: str | Bilingual | None = None  # one text, or en/zh
+    web_url: str | None = None
+    pdf_url: str | None = None
+    attach: bool = True  # false: a link to pdf_url instead of the attachment
+    bounce_address: str | None = None  # VERP base (envelope sender); default: email.from
 
 
 @dataclass(frozen=True)

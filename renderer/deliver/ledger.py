@@ -4,11 +4,16 @@ Keyed by the newsletter's slug and the issue key (yyyy-mm): two newsletters mail
 same month share the ledger file (dist/<yyyy-mm>/) but never each other's rows. The
 `issues` table names the issue folder each (slug, key) was mailed from, so a second,
 different issue folder with the same slug and month is refused instead of being taken
-for the first. Schema version 2; a version 1 file (keyed by month alone, it cannot say
-which newsletter a row belongs to) is refused with an explanation, never guessed at.
+for the first, and records the SHA-256 of the file mailed (the PDF attached or linked)
+at the first send: a run with a different file is refused (`check_edition`) unless it
+deliberately starts a new mailing (`--new-edition`), which moves the earlier mailing's
+rows to `superseded` and mails every subscriber again. Schema version 3 (version 2
+files are upgraded in place: the file's SHA-256 is then recorded by the next send); a
+version 1 file (keyed by month alone, it cannot say which newsletter a row belongs to)
+is refused with an explanation, never guessed at.
 
-The ledger makes a mailing resumable without duplicates beyond the one
-message that can be in flight when the process dies:
+The ledger makes a mailing resumable without duplicates beyond the messages
+that can be in flight when the process dies (one per SMTP connection):
 
     queued --mark_sending (committed BEFORE the SMTP transaction)--> sending
     sending --250 after DATA--> sent
@@ -23,9 +28,11 @@ copies. Each row keeps the Message-ID chosen when it was queued, and every
 attempt reuses it, so mail clients that collapse identical Message-IDs hide
 that duplicate.
 
-Every state change is its own committed statement (autocommit mode) in WAL
-journal mode with `synchronous=FULL`: a SIGKILL or power loss keeps every
-committed change. One sender at a time per ledger is enforced with an
+Every state change is committed (WAL journal mode, `synchronous=FULL`: a
+SIGKILL or power loss keeps every committed change) before the step that depends
+on it; with several connections the changes of one moment are committed together
+(`batch`: one transaction, one fsync), and a `sending` mark is always committed
+before its transaction starts. One sender at a time per ledger is enforced with an
 advisory lock file next to it.
 """
 
@@ -44,14 +51,32 @@ from renderer.errors import PressError
 
 STATES = ("queued", "sending", "sent", "failed")
 LEDGER_NAME = "mail-ledger.sqlite"
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS issues (
     newsletter TEXT NOT NULL,       -- the manifest's slug
     issue_key TEXT NOT NULL,        -- yyyy-mm
     folder TEXT NOT NULL,           -- the issue folder mailed, resolved
+    attachment_sha256 TEXT,         -- the file mailed (schema 3), set by the first send
+    attachment_name TEXT,
+    edition INTEGER NOT NULL DEFAULT 1,  -- 2, 3 ... after --new-edition
     PRIMARY KEY (newsletter, issue_key)
+);
+CREATE TABLE IF NOT EXISTS superseded (  -- rows of earlier editions (schema 3)
+    edition INTEGER NOT NULL,
+    attachment_sha256 TEXT,
+    newsletter TEXT NOT NULL,
+    issue_key TEXT NOT NULL,
+    email TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    reply TEXT,
+    message_id TEXT NOT NULL,
+    possibly_duplicated INTEGER NOT NULL,
+    queued_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     newsletter TEXT NOT NULL,
@@ -128,6 +153,12 @@ class Ledger:
                     fix="Finish that mailing with the version that wrote it, or move the file "
                     "away (a new ledger then treats every subscriber as not yet sent).",
                 )
+            if version == 2:  # schema 2 -> 3: the issues table gains the file's record
+                connection.executescript(
+                    "ALTER TABLE issues ADD COLUMN attachment_sha256 TEXT;"
+                    "ALTER TABLE issues ADD COLUMN attachment_name TEXT;"
+                    "ALTER TABLE issues ADD COLUMN edition INTEGER NOT NULL DEFAULT 1;")
+                version = _SCHEMA_VERSION
             if version not in (0, _SCHEMA_VERSION):
                 connection.close()
                 raise PressError(
@@ -167,7 +198,73 @@ class Ledger:
         finally:
             os.close(descriptor)  # closing releases the lock
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The changes made inside are committed together (one transaction, one fsync)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     # --- writing -------------------------------------------------------------
+
+    def check_edition(self, newsletter: str, issue_key: str, sha256: str, name: str, *,
+                      new_edition: bool = False) -> int:
+        """Record the file at the first send; refuse another file unless `new_edition`.
+
+        Returns the edition number being mailed (1, or 2, 3 ... after --new-edition).
+        """
+        recorded, recorded_name, edition = self._db.execute(
+            "SELECT attachment_sha256, attachment_name, edition FROM issues"
+            " WHERE newsletter = ? AND issue_key = ?", (newsletter, issue_key)).fetchone()
+        counts = self.counts(newsletter, issue_key)
+        (delivered,) = self._db.execute(  # rows whose subscriber may have the recorded file
+            "SELECT count(*) FROM deliveries WHERE newsletter = ? AND issue_key = ?"
+            " AND (state IN ('sent', 'sending') OR possibly_duplicated)", (newsletter, issue_key)).fetchone()
+        if recorded is None or (recorded != sha256 and not delivered):
+            self._db.execute(
+                "UPDATE issues SET attachment_sha256 = ?, attachment_name = ?"
+                " WHERE newsletter = ? AND issue_key = ?", (sha256, name, newsletter, issue_key))
+            return edition
+        if recorded == sha256:
+            if new_edition:
+                raise PressError(
+                    f"--new-edition starts a new mailing of a different file, but {name} is the "
+                    f"file already mailed for {newsletter} {issue_key} (SHA-256 {sha256[:16]}...).",
+                    file=self.path,
+                    fix="Leave out --new-edition to go on with this mailing.")
+            return edition
+        if not new_edition:
+            raise PressError(
+                f"The PDF is not the file this mailing started with: {newsletter} issue {issue_key} "
+                f"was first mailed with {recorded_name} SHA-256 {recorded}, the file now is "
+                f"{name} SHA-256 {sha256}. {counts['sent']} subscriber(s) have the first file and "
+                f"{counts['queued'] + counts['sending']} are still queued; going on would send them "
+                "a different edition without anyone deciding to.",
+                file=self.path,
+                fix="Restore the PDF that was mailed (rebuild from the sources as they were) to "
+                "finish this mailing, or add --new-edition to start a new mailing of this file to "
+                "every subscriber (the first mailing's rows are kept in the ledger).")
+        with self.batch():
+            self._db.execute(
+                "INSERT INTO superseded SELECT ?, ?, * FROM deliveries"
+                " WHERE newsletter = ? AND issue_key = ?", (edition, recorded, newsletter, issue_key))
+            self._db.execute("DELETE FROM deliveries WHERE newsletter = ? AND issue_key = ?",
+                             (newsletter, issue_key))
+            self._db.execute(
+                "UPDATE issues SET attachment_sha256 = ?, attachment_name = ?, edition = edition + 1"
+                " WHERE newsletter = ? AND issue_key = ?", (sha256, name, newsletter, issue_key))
+        return edition + 1
+
+    def edition(self, newsletter: str, issue_key: str) -> tuple[int, str | None, str | None]:
+        """(edition number, SHA-256, file name) recorded for this issue (1, None, None if none)."""
+        row = self._db.execute(
+            "SELECT edition, attachment_sha256, attachment_name FROM issues"
+            " WHERE newsletter = ? AND issue_key = ?", (newsletter, issue_key)).fetchone()
+        return tuple(row) if row else (1, None, None)
 
     def claim(self, newsletter: str, issue_key: str, folder: Path) -> None:
         """Record that this (slug, key) is mailed from `folder`; refuse another folder."""
@@ -258,6 +355,10 @@ class Ledger:
 
     # --- reading -------------------------------------------------------------
 
+    def states(self, newsletter: str, issue_key: str) -> dict[str, Delivery]:
+        """Every row of this issue by address (one query, for planning a large run)."""
+        return {row.email: row for row in self.deliveries(newsletter, issue_key)}
+
     def get(self, newsletter: str, issue_key: str, email: str) -> Delivery | None:
         row = self._db.execute(
             "SELECT * FROM deliveries WHERE newsletter = ? AND issue_key = ? AND email = ?",
@@ -288,9 +389,12 @@ def ledger_status(ledger_path: Path, newsletter: str, issue_key: str) -> str:
     with Ledger.open(ledger_path, create=False) as ledger:
         rows = ledger.deliveries(newsletter, issue_key)
         counts = ledger.counts(newsletter, issue_key)
+        edition, sha256, name = ledger.edition(newsletter, issue_key)
     if not rows:
         return f"{newsletter} issue {issue_key}: no deliveries recorded in {ledger_path}."
     lines = [f"{newsletter} issue {issue_key}: {len(rows)} subscriber(s) in {ledger_path}"]
+    if sha256:
+        lines.append(f"  edition {edition}: {name}, SHA-256 {sha256}")
     lines += [f"  {state:<8} {counts[state]}" for state in STATES]
     deferred = [row for row in rows if row.state == "queued" and row.attempts > 0]
     duplicated = [row for row in rows if row.possibly_duplicated]

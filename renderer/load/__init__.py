@@ -161,9 +161,26 @@ def _email_settings(f: Fields, value, path) -> EmailSettings:
         sender=sub.take("from", schema.text),
         reply_to=sub.take("reply_to", schema.text),
         unsubscribe_mailto=sub.take("unsubscribe_mailto", schema.text),
-        unsubscribe_url=sub.take("unsubscribe_url", schema.text))
+        unsubscribe_url=sub.take("unsubscribe_url", schema.text),
+        subject=sub.take("subject", schema.bilingual),
+        preheader=sub.take("preheader", schema.bilingual),
+        postal_address=sub.take("postal_address", _text_or_bilingual),
+        web_url=sub.take("web_url", schema.text),
+        pdf_url=sub.take("pdf_url", schema.text),
+        attach=sub.take("attach", _flag, default=True),
+        bounce_address=sub.take("bounce_address", schema.text))
     sub.finish()
     return settings
+
+
+def _text_or_bilingual(f: Fields, value, path):
+    return schema.bilingual(f, value, path) if isinstance(value, dict) else schema.text(f, value, path)
+
+
+def _flag(f: Fields, value, path) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise f.error(f"must be true or false, not {schema.shown(value)}", path)
 
 
 def _publication_time(published: dt.date | None, year: int, month: int) -> dt.datetime:

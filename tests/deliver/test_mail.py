@@ -14,6 +14,7 @@ import hmac
 import io
 import os
 import pickle
+import re
 import shutil
 import signal
 import socket
@@ -51,6 +52,7 @@ from renderer.deliver.mail import (
     send,
     write_outbox,
 )
+from renderer.deliver.mail.unsubscribe import unsubscribe_token
 from renderer.deliver.subscribers import Subscriber
 from renderer.errors import PressError
 from renderer.model import Article, Bilingual, EmailSettings, Issue, Paragraph
@@ -59,6 +61,8 @@ from tests.conftest import ROOT, SAMPLE, run_cli
 REPO = ROOT
 SLUG = "cq-foreign-affairs"
 RECEIVED: list[bytes] = []  # every message any test's SMTP server received (this process)
+ENVELOPES: list[tuple[str, list[str], bytes]] = []  # (MAIL FROM, RCPT TO, message) of each
+POSTAL = "1 Example Road, Yuzhong District, Chongqing 400010"
 SECRET = "test-unsubscribe-secret"
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_connection_attempts=3)
 
@@ -68,7 +72,7 @@ ZH_FIRST = "2月22日，在我国第44个植树节来临之际，外国驻渝领
 
 # --- every message any test produces has exactly the press's headers -------------
 
-REQUIRED_HEADERS = PRESS_HEADERS - {"reply-to", "list-unsubscribe-post"}
+REQUIRED_HEADERS = PRESS_HEADERS - {"reply-to", "list-unsubscribe-post"}  # content-language: required
 PART_HEADERS = {"content-type", "content-transfer-encoding", "content-disposition", "mime-version"}
 
 
@@ -77,12 +81,27 @@ def every_message_has_only_the_press_headers(tmp_path):
     """After each test: every message its SMTP servers received and every .eml file it
     wrote (outbox, CLI runs) is parsed; its header set must be the press's allow-list,
     with one To address, and no line over the RFC 5322 limit of 998 characters."""
-    start = len(RECEIVED)
+    start, envelopes = len(RECEIVED), len(ENVELOPES)
     yield
     produced = [("smtp", raw) for raw in RECEIVED[start:]]
     produced += [(str(path), path.read_bytes()) for path in tmp_path.rglob("*.eml")]
     for origin, raw in produced:
         assert_press_headers(raw, origin)
+    for mail_from, tags, raw in ENVELOPES[envelopes:]:
+        assert_verp_envelope(mail_from, tags, raw)
+
+
+VERP = re.compile(r"(?P<local>[^+@]+)\+(?P<key>\d{4}-\d{2})\.(?P<tag>[0-9a-f]{16})@(?P<domain>[^@]+)")
+
+
+def assert_verp_envelope(mail_from: str, tags: list[str], raw: bytes) -> None:
+    """The envelope sender is the VERP address of the one recipient (its tag is the keyed
+    hash of that address), and the message has no Return-Path (the receiver writes it)."""
+    match = VERP.fullmatch(mail_from)
+    assert match, mail_from
+    (tag,) = tags
+    assert match["tag"] in tag and match["key"] == "2022-02", (mail_from, tag)
+    assert parse(raw)["Return-Path"] is None
 
 
 def assert_press_headers(raw: bytes, origin: str = "") -> None:
@@ -90,6 +109,10 @@ def assert_press_headers(raw: bytes, origin: str = "") -> None:
     names = [name.lower() for name in message.keys()]
     assert len(names) == len(set(names)), (origin, names)
     assert REQUIRED_HEADERS <= set(names) <= PRESS_HEADERS, (origin, names)
+    assert str(message["Content-Language"]) in ("en", "zh-Hans", "en, zh-Hans"), origin
+    subject = str(message["Subject"])
+    assert ("2022年" in subject) is ("zh-Hans" in str(message["Content-Language"])), (origin, subject)
+    assert ("February" in subject) is ("en" in str(message["Content-Language"]).split(", ")), (origin, subject)
     head = raw.split(b"\r\n\r\n", 1)[0]
     unfolded_names = [line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"]
     assert sorted(unfolded_names) == sorted(name.encode() for name in names), (origin, unfolded_names)
@@ -136,6 +159,7 @@ def make_issue(folder: Path, *, name_en: str = "Chongqing Foreign Affairs Newsle
             reply_to="editor@example.org",
             unsubscribe_mailto="mailto:unsubscribe@example.org?subject=unsubscribe%20{token}",
             unsubscribe_url="https://example.org/unsubscribe?t={token}&e={email}",
+            postal_address=POSTAL,
         ),
     )
 
@@ -203,6 +227,11 @@ class RecordingHandler:
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
             RECEIVED.append(envelope.original_content or envelope.content)
+            # The tag expected for the recipient, under the secret the sender had (now).
+            # (a CLI run in a child process has SECRET in its environment: smtp_env).
+            tags = [{unsubscribe_token("verp:" + rcpt)[:16], unsubscribe_token("verp:" + rcpt, SECRET)[:16]}
+                    for rcpt in envelope.rcpt_tos]
+            ENVELOPES.append((envelope.mail_from, tags, RECEIVED[-1]))
             count = len(self.messages)
         if count == self.hold_at:
             self.arrived.set()
@@ -293,8 +322,11 @@ def assert_structure(message, pdf: bytes) -> None:
 
 def assert_headers(message, subscriber: Subscriber) -> None:
     subject = str(message["Subject"])
-    for part in ("Chongqing Foreign Affairs Newsletter", "February 2022", "重庆外事简讯", "2022年2月"):
-        assert part in subject
+    wants_en = subscriber.language in ("en", "both")
+    wants_zh = subscriber.language in ("zh", "both")
+    assert ("Chongqing Foreign Affairs Newsletter, February 2022" in subject) is wants_en
+    assert ("《重庆外事简讯》2022年2月号" in subject) is wants_zh
+    assert (" | " in subject) is (subscriber.language == "both")
     assert message["From"].addresses[0].addr_spec == "news@example.org"
     assert message["Reply-To"].addresses[0].addr_spec == "editor@example.org"
     assert message["To"].addresses[0].addr_spec == subscriber.email
@@ -348,7 +380,8 @@ import pickle, sys
 from pathlib import Path
 from renderer.deliver.mail import SmtpSettings, send
 plan = pickle.loads(Path(sys.argv[1]).read_bytes())
-send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30))
+send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none", timeout=30),
+     connections=int(sys.argv[4]))
 """
 
 
@@ -361,7 +394,7 @@ def test_a_killed_send_resumes_with_at_most_one_duplicate(mail_setup, tmp_path):
     handler.hold_at = 25  # the 25th message arrives, its 250 reply is held back: the kill lands mid-transaction
     with smtp_server(handler) as controller:
         sender = subprocess.Popen(
-            [sys.executable, "-c", SENDER_SCRIPT, str(plan_file), str(ledger), str(controller.port)],
+            [sys.executable, "-c", SENDER_SCRIPT, str(plan_file), str(ledger), str(controller.port), "1"],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             stdout=subprocess.DEVNULL,
@@ -500,7 +533,7 @@ def test_the_rate_limit_spaces_transactions(mail_setup, tmp_path):
 
 EXPECTED_HEADERS = {
     "subject", "from", "to", "reply-to", "date", "message-id", "list-id",
-    "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type",
+    "list-unsubscribe", "list-unsubscribe-post", "mime-version", "content-type", "content-language",
 }  # fmt: skip
 
 
@@ -792,7 +825,8 @@ def test_encoded_words_in_a_name_cannot_inject_headers_or_a_body(mail_setup, tmp
         assert all("locked" not in part.get_content() for part in message.walk()
                    if part.get_content_type().startswith("text/"))
     assert sorted(rcpt for rcpts, _ in handler.messages for rcpt in rcpts) == ["ok@example.net", "wang@example.net"]
-    assert parse(raws[1])["To"].addresses[0].display_name == "王小明"
+    wang = next(raw for rcpts, raw in handler.messages if rcpts == ["wang@example.net"])  # 4 sessions: any order
+    assert parse(wang)["To"].addresses[0].display_name == "王小明"
 
     # A Subscriber built without the CSV reader: the name is checked again, then dropped.
     direct = build_message(plan, Subscriber("mallory@example.net", MALLORY, "en", 2))
@@ -948,6 +982,9 @@ def built_sample(tmp_path: Path) -> tuple[Path, Path]:
     dist = tmp_path / "dist"
     pdf = dist / "2022-02" / "cqfao-newsletter-2022-02-email.pdf"
     pdf.parent.mkdir(parents=True)
+    manifest = folder / "issue.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "email:\n", f'email:\n  postal_address: "{POSTAL}"\n'), encoding="utf-8")
     data = b"%PDF-1.7\n" + os.urandom(20_000) + b"\n%%EOF\n"
     pdf.write_bytes(data)
     cache.remember(dist, folder, "email", cache.fingerprint(folder, "email"), pdf, data, 1)
@@ -1000,7 +1037,7 @@ def test_the_mail_command_sends_and_reports_through_the_console(tmp_path):
     csv_path = write_csv(tmp_path, ["a@example.net,A,en", "b@example.net,B,zh"])
     handler = RecordingHandler()
     with smtp_server(handler) as controller:
-        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", "--rate=6000", "--dist", dist,
+        result = run_cli("mail", folder, "--subscribers", csv_path, "--send", "--yes", "--rate=6000", "--dist", dist,
                          env=smtp_env(controller), timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Sending 2 message(s) now (cqfao-newsletter 2022-02); 0 were sent" in result.stderr

@@ -5,7 +5,7 @@
 #     unsubscribe.py  List-Unsubscribe URIs (RFC 2369, RFC 8058) and their tokens
 #     outbox.py       one .eml file per subscriber
 #     smtp.py         one SMTP session: connect, TLS, login, reuse, NOOP probe, one transaction
-#     send.py         the send loop: ledger, retries, throttle, progress
+#     send.py         the send loop: parallel sessions, ledger, retries, throttle, progress; --test
 #     progress.py     where lines and progress go (given by the caller, silent by default)
 
 from renderer.deliver.ledger import ledger_status
@@ -14,28 +14,44 @@ from renderer.deliver.mail.message import (
     MAIL_POLICY,
     MESSAGE_SIZE_LIMIT,
     PRESS_HEADERS,
+    TEST_PREFIX,
     MailPlan,
     build_message,
     check_attachment_current,
+    check_postal_address,
+    envelope_sender,
     first_sentence,
     message_bytes,
     plain_text,
     plan_mail,
+    preheader_for,
     single_line,
+    subject_for,
+    verp_tag,
 )
 from renderer.deliver.mail.outbox import write_outbox
 from renderer.deliver.mail.progress import ConsoleProgress, LineRecorder, MailProgress
-from renderer.deliver.mail.send import SendSummary, send
-from renderer.deliver.mail.settings import RATE_MAX, RATE_MIN, RetryPolicy, SmtpSettings, check_rate
+from renderer.deliver.mail.send import SendSummary, send, send_test
+from renderer.deliver.mail.settings import (
+    DEFAULT_CONNECTIONS,
+    RATE_MAX,
+    RATE_MIN,
+    RetryPolicy,
+    SmtpSettings,
+    check_connections,
+    check_rate,
+)
 from renderer.deliver.mail.unsubscribe import unsubscribe_token, unsubscribe_uris
 
 __all__ = [
+    "DEFAULT_CONNECTIONS",
     "HTML_BODY_LIMIT",
     "MAIL_POLICY",
     "MESSAGE_SIZE_LIMIT",
     "PRESS_HEADERS",
     "RATE_MAX",
     "RATE_MIN",
+    "TEST_PREFIX",
     "ConsoleProgress",
     "LineRecorder",
     "MailPlan",
@@ -45,15 +61,22 @@ __all__ = [
     "SmtpSettings",
     "build_message",
     "check_attachment_current",
+    "check_connections",
+    "check_postal_address",
     "check_rate",
+    "envelope_sender",
     "first_sentence",
     "ledger_status",
     "message_bytes",
     "plain_text",
     "plan_mail",
+    "preheader_for",
     "send",
+    "send_test",
     "single_line",
+    "subject_for",
     "unsubscribe_token",
     "unsubscribe_uris",
+    "verp_tag",
     "write_outbox",
 ]

@@ -6,13 +6,24 @@
 #         text/html; charset=utf-8             styles/mail/body.html.j2 (inline styles, < 100 KB)
 #       application/pdf; filename=<slug>-<yyyy-mm>.pdf   (ASCII name: old Outlook shows
 #                                                         RFC 2231 names as "Untitled")
+#   (with `attach: false` the message is the multipart/alternative alone, and the bodies
+#   link to the manifest's `pdf_url` instead)
 #
-# Headers (exactly `PRESS_HEADERS`): Subject in both languages (RFC 2047 encoded words),
-# From / Reply-To from the manifest's `email:` section, To, Date, a Message-ID (RFC 5322
-# section 3.6.4) on the sender's domain, List-Id, List-Unsubscribe with a per-subscriber
-# mailto and https URI, and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` when an
-# https URI is given, plus MIME-Version and Content-Type. (RFC 8058 also wants the two
-# List-Unsubscribe headers covered by a DKIM signature: the outgoing server's job.)
+# Headers (exactly `PRESS_HEADERS`): Subject in the subscriber's language(s) (RFC 2047
+# encoded words; `[TEST] ` in front for --test), From / Reply-To from the manifest's
+# `email:` section, To, Date, a Message-ID (RFC 5322 section 3.6.4) on the sender's
+# domain, Content-Language (RFC 3282: en, zh-Hans or both), List-Id, List-Unsubscribe
+# with a per-subscriber mailto and https URI, and `List-Unsubscribe-Post:
+# List-Unsubscribe=One-Click` when an https URI is given, plus MIME-Version and
+# Content-Type. (RFC 8058 also wants the two List-Unsubscribe headers covered by a DKIM
+# signature: the outgoing server's job.) No Return-Path header: the receiving server
+# writes it from the envelope sender (RFC 5321 section 4.4), which is a per-subscriber
+# VERP address (`envelope_sender`) so that a bounce names the subscriber it is about.
+#
+# Cost: the PDF part is base64-encoded once per mailing and copied into each message as
+# bytes (`message_bytes`); everything that does not depend on the subscriber (article
+# summaries, subjects, preheaders, the constant headers as parsed header objects) is
+# computed once per plan; MIME boundaries are chosen, not searched for in the content.
 #
 # Header injection: From, Reply-To and To are only ever built as
 # `email.headerregistry.Address` objects whose display name was decoded from any RFC 2047
@@ -26,6 +37,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from email.generator import BytesGenerator
 from email.header import Header as LegacyHeader
@@ -58,8 +70,11 @@ MESSAGE_SIZE_LIMIT = 10_000_000  # bytes, encoded; providers accept 20-35 MB, ke
 # Every header the press writes on a message (the top level; parts carry only Content-*).
 PRESS_HEADERS = frozenset({
     "subject", "from", "to", "reply-to", "date", "message-id", "list-id", "list-unsubscribe",
-    "list-unsubscribe-post", "mime-version", "content-type",
+    "list-unsubscribe-post", "mime-version", "content-type", "content-language",
 })  # fmt: skip
+CONTENT_LANGUAGE = {"en": "en", "zh": "zh-Hans"}  # BCP 47 tags, as the HTML bodies' lang
+TEST_PREFIX = "[TEST] "
+PREHEADER_LIMIT = 140  # characters an inbox preview shows at most
 
 
 class UriListHeader(UnstructuredHeader):
@@ -115,6 +130,49 @@ class MailPlan:
     sender_address: str  # its addr-spec: envelope sender and Message-ID domain
     reply_to: Address | None
     templates_dir: Path = TEMPLATES_DIR
+    suppressed: tuple[Subscriber, ...] = ()  # on the list but on the suppression list too
+    test: bool = False  # a --test mailing: "[TEST] " subjects, no ledger
+
+    @property
+    def attach(self) -> bool:
+        return self.issue.email.attach
+
+    @cached_property
+    def attachment_sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+    @cached_property
+    def summaries(self) -> list[dict]:
+        """The articles' titles and first sentences, the same in every message."""
+        return [_article_summary(article) for article in self.issue.articles]
+
+    @cached_property
+    def colors(self) -> dict[str, str]:
+        """The theme's colours as the email PDF shows them on screen (styles/theme.yaml)."""
+        from renderer.compose import theme_colors  # the one conversion (renderer.prepare.theme)
+
+        return dict(theme_colors("email"))
+
+    @cached_property
+    def _header_cache(self) -> dict:
+        return {}
+
+    def header(self, name: str, value) -> object:
+        """A parsed header object for a value shared by many messages (parsed once)."""
+        key = (name, str(value))
+        cache = self._header_cache
+        if key not in cache:
+            cache[key] = MAIL_POLICY.header_factory(name, value)
+        return cache[key]
+
+    @cached_property
+    def bounce_mailbox(self) -> tuple[str, str]:
+        """(local part, domain) of the VERP base: email.bounce_address, else email.from."""
+        address = self.sender_address
+        if self.issue.email.bounce_address:
+            address = _checked_address(self.issue, self.issue.email.bounce_address, "email.bounce_address")[1]
+        local, domain = address.rsplit("@", 1)
+        return local, domain
 
     @cached_property
     def attachment_part(self) -> MIMEPart:
@@ -138,6 +196,12 @@ class MailPlan:
     def attachment_name(self) -> str:
         return f"{self.issue.slug}-{self.issue.key}.pdf"
 
+    def describe_attachment(self) -> str:
+        """The file a mailing sends (or links to): name, size and SHA-256, for the prompt."""
+        how = "attached" if self.attach else f"linked: {self.issue.email.pdf_url}"
+        return (f"{self.pdf_path.name} ({_human_size(len(self.pdf))}, {len(self.pdf):,} bytes, "
+                f"SHA-256 {self.attachment_sha256}; {how})")
+
     @property
     def domain(self) -> str:
         return self.sender_address.rsplit("@", 1)[1]
@@ -148,8 +212,12 @@ class MailPlan:
         if self.rejected:
             lines.append(f"{len(self.rejected)} row(s) of {self.subscribers_csv} skipped:")
             lines += [f"  line {row.line}: {row.reason} ({row.text})" for row in self.rejected]
+        if self.suppressed:
+            lines.append(f"{len(self.suppressed)} subscriber(s) on the suppression list are left out "
+                         "(unsubscribed or bounced).")
+        verb = "receive" if self.attach else "get a link to"
         lines.append(
-            f"{len(self.subscribers)} subscriber(s) will receive {self.attachment_name} "
+            f"{len(self.subscribers)} subscriber(s) will {verb} {self.attachment_name} "
             f"({_human_size(len(self.pdf))})."
         )
         return "\n".join(lines)
@@ -157,13 +225,17 @@ class MailPlan:
 
 def plan_mail(
     issue: Issue, pdf_path: Path, subscribers_csv: Path, *, templates_dir: Path = TEMPLATES_DIR,
-    out_root: Path | None = None,
+    out_root: Path | None = None, suppression: Path | None = None,
 ) -> MailPlan:
     """Check the manifest's mail settings, the PDF and the subscriber list; build one message as a test.
 
     With `out_root` (the build's output folder) the PDF must also be the current build of
-    the issue's sources (`check_attachment_current`).
+    the issue's sources (`check_attachment_current`). Subscribers on the suppression list
+    (`suppression`, default: the newsletter's list beside the subscriber CSV) are left out.
     """
+    from renderer.deliver.suppression import SuppressionList, suppression_path
+
+    check_campaign_settings(issue)
     pdf_path = Path(pdf_path)
     sender, sender_address = _checked_address(issue, issue.email.sender, "email.from")
     reply_to = _checked_address(issue, issue.email.reply_to, "email.reply_to")[0] if issue.email.reply_to else None
@@ -177,18 +249,28 @@ def plan_mail(
     if out_root is not None:
         check_attachment_current(issue, Path(out_root), pdf_path, pdf)
     subscribers = read_subscribers(Path(subscribers_csv))
+    suppressed = SuppressionList.read(suppression or suppression_path(subscribers.path, issue.slug))
     plan = MailPlan(
         issue=issue,
         pdf_path=pdf_path,
         pdf=pdf,
         subscribers_csv=subscribers.path,
-        subscribers=subscribers.valid,
+        subscribers=tuple(s for s in subscribers.valid if not suppressed.blocks(s.email)),
+        suppressed=tuple(s for s in subscribers.valid if suppressed.blocks(s.email)),
         rejected=subscribers.rejected,
         sender=sender,
         sender_address=sender_address,
         reply_to=reply_to,
         templates_dir=Path(templates_dir),
     )
+    local, _ = plan.bounce_mailbox
+    if len(local) + len(verp_tag(plan, "x@x.x")) + 1 > 64:  # RFC 5321 section 4.5.3.1.1
+        raise PressError(
+            f"The bounce address's local part {local!r} is too long for a VERP tag "
+            "(the envelope sender's local part must stay within 64 characters).",
+            file=issue.manifest, field="email.bounce_address" if issue.email.bounce_address else "email.from",
+            fix="Give a short bounce_address under email:, e.g. bounces@example.org.",
+        )
     if plan.subscribers:
         size = len(message_bytes(plan, build_message(plan, plan.subscribers[0])))
         if size > MESSAGE_SIZE_LIMIT:
@@ -199,6 +281,61 @@ def plan_mail(
                 fix="Lower email.size_budget in issue.yaml and rebuild the email edition.",
             )
     return plan
+
+
+def check_campaign_settings(issue: Issue) -> None:
+    """web_url and pdf_url are http(s) URLs; `attach: false` needs pdf_url."""
+    settings = issue.email
+    for value, field_name in ((settings.web_url, "email.web_url"), (settings.pdf_url, "email.pdf_url")):
+        if value is None:
+            continue
+        if not re.fullmatch(r"https?://[^\s<>\"]+", value):
+            raise PressError(
+                f"{field_name} must be one http(s) URL without spaces or angle brackets: {value!r}.",
+                file=issue.manifest, field=field_name,
+                fix="Write the address of the hosted page, e.g. https://example.org/newsletter/2022-02/.",
+            )
+    if not settings.attach and not settings.pdf_url:
+        raise PressError(
+            "attach: false sends a link to the hosted PDF instead of the file, but the manifest "
+            "gives no email.pdf_url.",
+            file=issue.manifest, field="email.pdf_url",
+            fix="Add pdf_url: https://... under email: (where the email PDF is published), or "
+            "remove attach: false.",
+        )
+
+
+def check_postal_address(issue: Issue) -> None:
+    """Bulk mail names the sender's postal address (CAN-SPAM, Gmail/Yahoo sender rules)."""
+    value = issue.email.postal_address
+    if value is None or not all(text.strip() for text in ((value,) if isinstance(value, str) else (value.en, value.zh))):
+        raise PressError(
+            "The manifest gives no postal address for the mail footer; bulk mail must show "
+            "where the sender can be reached by post.",
+            file=issue.manifest, field="email.postal_address",
+            fix='Add postal_address: "1 Example Road, Yuzhong District, Chongqing" under email:.',
+        )
+
+
+def verp_tag(plan: MailPlan, email: str) -> str:
+    """The per-subscriber, per-issue tag of the envelope sender: `<yyyy-mm>.<16 hex>`.
+
+    The hex is a keyed hash of the address (`unsubscribe_token` with its own prefix), so
+    a forged bounce cannot suppress an address it does not know the tag of.
+    """
+    from renderer.deliver.mail.unsubscribe import unsubscribe_token
+
+    return f"{plan.issue.key}.{unsubscribe_token('verp:' + email)[:16]}"
+
+
+def envelope_sender(plan: MailPlan, email: str) -> str:
+    """MAIL FROM for one subscriber (VERP): `<bounce local>+<tag>@<bounce domain>`.
+
+    Bounces come back to this address (the receiving server's Return-Path), and
+    `renderer.deliver.bounces` maps the tag back to the subscriber.
+    """
+    local, domain = plan.bounce_mailbox
+    return f"{local}+{verp_tag(plan, email)}@{domain}"
 
 
 def _checked_address(issue: Issue, value: str | None, field_name: str) -> tuple[Address, str]:
@@ -265,9 +402,10 @@ def build_message(
 ) -> EmailMessage:
     """The complete message for one subscriber (see the module docstring for its shape)."""
     issue = plan.issue
+    languages = tuple(subscriber.languages)
     context = _template_context(plan, subscriber)
     environment = _environment(plan.templates_dir)
-    subject = single_line(environment.get_template("subject.txt.j2").render(context))
+    subject = subject_for(plan, languages)
     text = environment.get_template("body.txt.j2").render(context)
     html = environment.get_template("body.html.j2").render(context | {"subject": subject})
     html_size = len(html.encode("utf-8"))
@@ -281,23 +419,72 @@ def build_message(
         )
 
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = subject
-    message["From"] = plan.sender
+    # Values shared by many messages go in as header objects parsed once per plan
+    # (set_raw stores a policy header object as the policy itself would).
+    message.set_raw("Subject", plan.header("Subject", subject))
+    message.set_raw("From", plan.header("From", plan.sender))
     message["To"] = mailbox(subscriber.name, subscriber.email)
     if plan.reply_to:
-        message["Reply-To"] = plan.reply_to
+        message.set_raw("Reply-To", plan.header("Reply-To", plan.reply_to))
     message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC).astimezone())
     message["Message-ID"] = message_id or make_msgid(domain=plan.domain)
-    message["List-Id"] = f"<{issue.slug}.{plan.domain}>"
-    unsubscribe = unsubscribe_uris(issue, subscriber.email)
+    message.set_raw("List-Id", plan.header("List-Id", f"<{issue.slug}.{plan.domain}>"))
+    unsubscribe = context["unsubscribe"]
     message["List-Unsubscribe"] = ", ".join(f"<{uri}>" for uri in unsubscribe)
     if any(uri.startswith("https://") for uri in unsubscribe):
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_raw("List-Unsubscribe-Post", plan.header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
-    message.make_mixed()
-    message.attach(plan.attachment_part)
+    # Boundaries chosen here (128 random bits and characters base64 never starts a line
+    # with) spare the generator its search of the whole serialized content for a free one.
+    token = uuid.uuid4().hex
+    if plan.attach:
+        message.make_mixed()
+        message.attach(plan.attachment_part)
+        message.set_boundary(f"=-mixed-{token}")
+        message.get_payload(0).set_boundary(f"=-alt-{token}")
+    else:
+        message.set_boundary(f"=-alt-{token}")
+    # After set_content, which clears every Content-* header of the message it fills.
+    message.set_raw("Content-Language", plan.header(
+        "Content-Language", ", ".join(CONTENT_LANGUAGE[lang] for lang in languages)))
     return message
+
+
+def subject_for(plan: MailPlan, languages: tuple[str, ...]) -> str:
+    """The Subject for subscribers of these languages (one line; `[TEST] ` for --test)."""
+    return _per_plan(plan, "subject", languages)
+
+
+def preheader_for(plan: MailPlan, languages: tuple[str, ...]) -> str:
+    """The inbox preview text for these languages (at most PREHEADER_LIMIT characters each)."""
+    return _per_plan(plan, "preheader", languages)
+
+
+def _per_plan(plan: MailPlan, what: str, languages: tuple[str, ...]) -> str:
+    cache = plan._header_cache
+    key = (what, languages)
+    if key not in cache:
+        context = _shared_context(plan) | {"languages": list(languages)}
+        custom = getattr(plan.issue.email, what)
+        if custom is not None:
+            context[f"custom_{what}"] = {lang: _fill(getattr(custom, lang), context, lang) for lang in ("en", "zh")}
+        else:
+            context[f"custom_{what}"] = None
+        rendered = single_line(_environment(plan.templates_dir).get_template(f"{what}.txt.j2").render(context))
+        if what == "subject" and plan.test:
+            rendered = TEST_PREFIX + rendered
+        cache[key] = rendered
+    return cache[key]
+
+
+def _fill(template: str, context: dict, lang: str) -> str:
+    """{newsletter}, {month}, {volume}, {number} in a manifest subject or preheader."""
+    values = {"newsletter": context["newsletter"][lang], "month": context["month"][lang],
+              "volume": str(context["volume"]), "number": str(context["number"])}
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return single_line(template)
 
 
 def message_bytes(plan: MailPlan, message: EmailMessage) -> bytes:
@@ -307,6 +494,9 @@ def message_bytes(plan: MailPlan, message: EmailMessage) -> bytes:
     sender's time per message; the result is byte-for-byte the same.
     """
     buffer = io.BytesIO()
+    if not plan.attach:
+        BytesGenerator(buffer, mangle_from_=False, policy=MAIL_POLICY).flatten(message)
+        return buffer.getvalue()
     _SharedPartGenerator(buffer, (plan.attachment_part, plan.attachment_bytes)).flatten(message)
     return buffer.getvalue()
 
@@ -335,19 +525,48 @@ class _SharedPartGenerator(BytesGenerator):
         super().flatten(msg, unixfrom=unixfrom, linesep=linesep)
 
 
+def _shared_context(plan: MailPlan) -> dict:
+    """The template context that is the same for every subscriber (built once per plan)."""
+    cache = plan._header_cache
+    if "context" not in cache:
+        issue = plan.issue
+        settings = issue.email
+        colors = plan.colors
+        cache["context"] = {
+            "newsletter": {"en": single_line(issue.name.en), "zh": single_line(issue.name.zh)},
+            "month": {"en": f"{MONTHS_EN[issue.month - 1]} {issue.year}", "zh": f"{issue.year}年{issue.month}月"},
+            "volume": issue.volume,
+            "number": issue.number,
+            "publisher": single_line(issue.publisher),
+            "postal_address": _postal(settings.postal_address),
+            "articles": plan.summaries,
+            "attach": plan.attach,
+            "attachment": {"filename": plan.attachment_name, "size": _human_size(len(plan.pdf)),
+                           "url": settings.pdf_url},
+            "web_url": settings.web_url,
+            "colors": {"accent": colors["accent"], "ink": colors["ink"], "rule": colors["rule"],
+                       "tint": colors["accent-tint"]},
+            "preheader_limit": PREHEADER_LIMIT,
+        }
+    return cache["context"]
+
+
+def _postal(value) -> dict[str, str]:
+    if value is None:
+        return {"en": "", "zh": ""}
+    if isinstance(value, str):
+        return {"en": single_line(value), "zh": single_line(value)}
+    return {"en": single_line(value.en), "zh": single_line(value.zh)}
+
+
 def _template_context(plan: MailPlan, subscriber: Subscriber) -> dict:
-    issue = plan.issue
-    unsubscribe = unsubscribe_uris(issue, subscriber.email)
-    return {
-        "languages": list(subscriber.languages),
-        "newsletter": {"en": single_line(issue.name.en), "zh": single_line(issue.name.zh)},
-        "month": {"en": f"{MONTHS_EN[issue.month - 1]} {issue.year}", "zh": f"{issue.year}年{issue.month}月"},
-        "volume": issue.volume,
-        "number": issue.number,
-        "publisher": single_line(issue.publisher),
+    languages = tuple(subscriber.languages)
+    unsubscribe = unsubscribe_uris(plan.issue, subscriber.email)
+    return _shared_context(plan) | {
+        "languages": list(languages),
         "name": subscriber.name,
-        "articles": [_article_summary(article) for article in issue.articles],
-        "attachment": {"filename": plan.attachment_name, "size": _human_size(len(plan.pdf))},
+        "preheader": preheader_for(plan, languages),
+        "unsubscribe": unsubscribe,
         "unsubscribe_url": next((u for u in unsubscribe if u.startswith("https://")), None),
         "unsubscribe_mailto": next((u for u in unsubscribe if u.startswith("mailto:")), None),
     }

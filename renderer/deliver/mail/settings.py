@@ -105,3 +105,19 @@ def check_rate(rate_per_minute: float | None) -> float | None:
             fix="Leave --rate out to send as fast as the server accepts, or give e.g. --rate 60.",
         )
     return float(rate_per_minute)
+
+
+# --connections: SMTP sessions used in parallel, each reused for many messages. Four keep a
+# local relay busy without looking like a flood to a provider's submission server.
+DEFAULT_CONNECTIONS = 4
+MAX_CONNECTIONS = 32
+
+
+def check_connections(connections: int) -> int:
+    if not (isinstance(connections, int) and 1 <= connections <= MAX_CONNECTIONS):
+        raise PressError(
+            f"--connections is {connections!r}: it must be a whole number from 1 to {MAX_CONNECTIONS}.",
+            fix=f"Leave it out for {DEFAULT_CONNECTIONS}, or ask the SMTP server's operator how many "
+            "parallel sessions it accepts.",
+        )
+    return connections
