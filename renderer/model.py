@@ -82,11 +82,11 @@ class EmailSettings:
     unsubscribe_url: str | None = None
     # The campaign (renderer/deliver/mail): per-language subject and inbox preview
     # ({newsletter}, {month}, {volume}, {number} filled in), the postal address of the
-    # footer (required for --send), the web edition and hosted PDF, the bounce mailbox.
+    # footer (required for --send), the hosted PDF, the bounce mailbox. (The web edition's
+    # address, for the "view in browser" link, is the web_url.)
     subject: Bilingual | None = None
     preheader: Bilingual | None = None
     postal_address: str | Bilingual | None = None  # one text, or en/zh
-    web_url: str | None = None
     pdf_url: str | None = None
     attach: bool = True  # false: a link to pdf_url instead of the attachment
     bounce_address: str | None = None  # VERP base (envelope sender); default: email.from

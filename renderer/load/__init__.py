@@ -165,7 +165,6 @@ def _email_settings(f: Fields, value, path) -> EmailSettings:
         subject=sub.take("subject", schema.bilingual),
         preheader=sub.take("preheader", schema.bilingual),
         postal_address=sub.take("postal_address", _text_or_bilingual),
-        web_url=sub.take("web_url", schema.text),
         pdf_url=sub.take("pdf_url", schema.text),
         attach=sub.take("attach", _flag, default=True),
         bounce_address=sub.take("bounce_address", schema.text))
@@ -173,10 +172,12 @@ def _email_settings(f: Fields, value, path) -> EmailSettings:
     return settings
 
 
+@schema.also_accepts(schema.text.json)
 def _text_or_bilingual(f: Fields, value, path):
     return schema.bilingual(f, value, path) if isinstance(value, dict) else schema.text(f, value, path)
 
 
+@schema.with_json({"type": "boolean"})
 def _flag(f: Fields, value, path) -> bool:
     if isinstance(value, bool):
         return value

@@ -284,9 +284,9 @@ def plan_mail(
 
 
 def check_campaign_settings(issue: Issue) -> None:
-    """web_url and pdf_url are http(s) URLs; `attach: false` needs pdf_url."""
+    """pdf_url is an http(s) URL (the loader checks web_url); `attach: false` needs pdf_url."""
     settings = issue.email
-    for value, field_name in ((settings.web_url, "email.web_url"), (settings.pdf_url, "email.pdf_url")):
+    for value, field_name in ((settings.pdf_url, "email.pdf_url"),):
         if value is None:
             continue
         if not re.fullmatch(r"https?://[^\s<>\"]+", value):
@@ -543,7 +543,7 @@ def _shared_context(plan: MailPlan) -> dict:
             "attach": plan.attach,
             "attachment": {"filename": plan.attachment_name, "size": _human_size(len(plan.pdf)),
                            "url": settings.pdf_url},
-            "web_url": settings.web_url,
+            "web_url": issue.web_url,
             "colors": {"accent": colors["accent"], "ink": colors["ink"], "rule": colors["rule"],
                        "tint": colors["accent-tint"]},
             "preheader_limit": PREHEADER_LIMIT,
