@@ -21,9 +21,8 @@ from renderer.verify.audit import audit
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "issues" / "2022-02"
-WEB_URL = "https://example.org/newsletter/2022-02"
-EXTRA = f"""
-web_url: {WEB_URL}
+WEB_URL = "https://example.org/newsletter/2022-02/"  # the sample manifest's own web_url
+EXTRA = """
 cover:
   article: 01-consular-officers-chongqing-planting
   standfirst:
