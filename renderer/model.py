@@ -65,6 +65,7 @@ class Article:
     date: dt.date | None = None
     section: Bilingual | None = None
     byline: str | None = None
+    byline_zh: str | None = None  # given with byline: {en, zh}
     figures: tuple[Figure, ...] = ()
     reviewed: dict[str, str] = field(default_factory=dict)  # finding id -> note
     language: str | None = None  # "en" or "zh": a single-language piece; None: both
@@ -183,6 +184,7 @@ class PreparedArticle:
     dateline: Bilingual | None  # HTML, e.g. "22 February 2022" / "2022年2月22日"
     section: Bilingual | None
     byline: str | None
+    byline_zh: str | None = None
     language: str | None = None  # a single-language piece: "en" or "zh"
 
 

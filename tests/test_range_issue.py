@@ -122,3 +122,22 @@ def test_print_links_show_their_target_and_email_keeps_them_clickable(range_buil
                 if "/A" in a and "/URI" in a.A]
     document.close()
     assert "https://example.org/newsletter/briefings" in uris
+
+
+@pytest.mark.parametrize("edition", ["print", "email"])
+def test_bylines_stand_under_each_title_in_its_language(range_build, edition):
+    """byline: {en, zh}: the English under the English title, the Chinese in the Chinese
+    column (the right half of the page)."""
+    document = pdfium.PdfDocument(str(range_build[edition]))
+    for sheet in document:
+        text = sheet.get_textpage()
+        found = {}
+        for needle in ("By Chen Jing, staff reporter", "文/本刊记者"):
+            searcher = text.search(needle)
+            hit = searcher.get_next()
+            if hit:
+                found[needle] = text.get_charbox(hit[0])[0] / sheet.get_width()
+        if found:
+            assert found["By Chen Jing, staff reporter"] < 0.5 < found["文/本刊记者"], found
+            return
+    raise AssertionError("the bylines are not in the PDF")

@@ -118,7 +118,7 @@ def load_article(path: Path, issue_folder: Path) -> Article:
     title = f.take("title", _bilingual_for(language), required=True)
     date = f.take("date", schema.date)
     section = f.take("section", schema.bilingual)
-    byline = f.take("byline", schema.text)
+    byline, byline_zh = f.take("byline", _credit, default=(None, None))
     figures = f.take("figures", _figures(issue_folder, language), default=())
     alignment = f.take("align", _alignment)
     reviewed = f.take("reviewed", _reviewed, default={})
@@ -136,7 +136,7 @@ def load_article(path: Path, issue_folder: Path) -> Article:
     article = Article(
         path=path, slug=path.stem, title=title, en=blocks.get("en", empty)[0],
         zh=blocks.get("zh", empty)[0], alignment=alignment, date=date, section=section,
-        byline=byline, figures=figures, reviewed=reviewed, language=language,
+        byline=byline, byline_zh=byline_zh, figures=figures, reviewed=reviewed, language=language,
         en_notes=blocks.get("en", empty)[1], zh_notes=blocks.get("zh", empty)[1])
     _check_pairing(article, doc)
     _check_figure_places(article, doc)
@@ -357,7 +357,8 @@ FIGURE_WIDTHS = ("full", "column", "half")
 
 @schema.also_accepts(schema.text.json)
 def _credit(f: Fields, value: Any, path: Path_) -> tuple[str, str | None]:
-    """`credit: "Photo: ..."` (printed once, under the English caption) or `{en, zh}`."""
+    """`credit: "Photo: ..."` (printed once, under the English caption) or `{en, zh}`; a
+    byline the same way (under the English title, or under each title)."""
     if isinstance(value, dict):
         both = schema.bilingual(f, value, path)
         return both.en, both.zh

@@ -103,7 +103,7 @@ def _prepare_article(article: Article, issue: Issue, warnings: list[str]) -> Pre
                         zh=typography.prepare_zh_html(inline_html(article.title.zh))),
         title_text=Bilingual(en=plain_text(article.title.en), zh=plain_text(article.title.zh)),
         blocks=tuple(placed), dateline=_dateline(article.date), section=article.section,
-        byline=article.byline, language=article.language)
+        byline=article.byline, byline_zh=article.byline_zh, language=article.language)
 
 
 def _figure_rows(figures: list) -> list[Block]:

@@ -121,15 +121,22 @@ def article_texts(article: Article) -> Iterator[Text]:
         yield Text(article.section.zh, "zh", path, 1, "section.zh")
     if article.byline:
         yield Text(article.byline, "any", path, 1, "byline")
+    if article.byline_zh:
+        yield Text(article.byline_zh, "zh", path, 1, "byline.zh")
     for number, figure in enumerate(article.figures, 1):
         yield Text(figure.caption.en, "en", path, figure.line, f"figures[{number}].caption.en")
         yield Text(figure.caption.zh, "zh", path, figure.line, f"figures[{number}].caption.zh")
         if figure.credit:
             yield Text(figure.credit, "any", path, figure.line, f"figures[{number}].credit")
+        if figure.credit_zh:
+            yield Text(figure.credit_zh, "zh", path, figure.line, f"figures[{number}].credit.zh")
     for number, paragraph in enumerate(article.en, 1):
         yield Text(paragraph.text, "en", path, paragraph.line, f"English paragraph {number}")
     for number, paragraph in enumerate(article.zh, 1):
         yield Text(paragraph.text, "zh", path, paragraph.line, f"Chinese paragraph {number}")
+    for language, name in (("en", "English"), ("zh", "Chinese")):  # the footnotes
+        for number, note in enumerate(getattr(article, f"{language}_notes"), 1):
+            yield Text(note.text, language, path, note.line, f"{name} footnote {number}")
 
 
 # --- the check ------------------------------------------------------------------
