@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,33 @@ MAKERS = {
 }
 
 
-def run_case(case: dict[str, Any], tmp_path: Path, args: list[str] | None = None):
+@dataclass
+class InProcess:
+    """`make-issue` run inside this process (click's runner): the same exit code and
+    output as the real command, without a Python start-up per case. The real command
+    runs as a process in `test_the_full_command_gives_the_same_answer`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_in_process(*argv: str) -> InProcess:
+    import traceback
+
+    from click.testing import CliRunner
+
+    from renderer.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in argv], catch_exceptions=True)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))  # escaped the CLI
+    return InProcess(result.exit_code, result.stdout, stderr)
+
+
+def run_case(case: dict[str, Any], tmp_path: Path, args: list[str] | None = None,
+             run=run_cli):
     issue = build_case(case, tmp_path)
     out = tmp_path / "out"
     if case.get("out_inside_file"):
@@ -173,7 +200,7 @@ def run_case(case: dict[str, Any], tmp_path: Path, args: list[str] | None = None
         blocker.write_text("not a folder\n")
         out = blocker / "out"
     argv = [a.format(issue=issue, out=out) for a in (args or case.get("args") or DEFAULT_ARGS)]
-    return run_cli(*argv, timeout=120), out
+    return (run(*argv, timeout=120) if run is run_cli else run(*argv)), out
 
 
 # --- checks -------------------------------------------------------------------
@@ -210,7 +237,7 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.parametrize("case_path", list(case_params()))
 def test_bad_input_gets_a_clear_answer(case_path: Path, tmp_path: Path):
     case = load_case(case_path)
-    result, out = run_case(case, tmp_path)
+    result, out = run_case(case, tmp_path, run=run_in_process)
     if case["exit"] != 0:
         assert_refused(result, case, out, tmp_path)
         return

@@ -14,6 +14,7 @@ oversized file is reported by name.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import re
@@ -106,7 +107,8 @@ def _decode(data: bytes, figure: Figure, article: Path):
                 raise PressError(f"the image {figure.image.name} is {image.format}, "
                                  "not PNG or JPEG.", file=article, line=figure.line,
                                  field="figures.image", fix="Export it as PNG or JPEG.")
-            image.load()
+            with _whole_images_only():
+                image.load()
             image = _upright(_eight_bit(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PressError(f"the image {figure.image.name} is too large in pixels "
@@ -122,6 +124,21 @@ def _decode(data: bytes, figure: Figure, article: Path):
                          "is corrupt or not an image.", file=article, line=figure.line,
                          field="figures.image", fix="Export it again as PNG or JPEG.") from None
     return image
+
+
+@contextlib.contextmanager
+def _whole_images_only():
+    """A truncated file is an error, not a picture with a grey bottom half. WeasyPrint sets
+    Pillow's process-wide LOAD_TRUNCATED_IMAGES on import, so in a warm process (watch,
+    serve) a cut-off PNG would otherwise pass; it is switched off while ours decode."""
+    from PIL import ImageFile
+
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _reason(exc: BaseException) -> str:
