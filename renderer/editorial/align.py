@@ -236,13 +236,18 @@ def _phones(text: str) -> tuple[set[str], str]:
     return phones, PHONE.sub(take, text)
 
 
-def english_anchors(text: str) -> Anchors:
+def _numbers_ready(text: str) -> tuple[set[str], list[frozenset[float]], str]:
+    """What both languages share before their numbers are read: the text without URLs
+    and addresses, its phone numbers, its ISO dates (as mentions), and the text with
+    those dates and codes masked."""
     text = strip_shared(text)
     phones, text = _phones(text)
-    mentions: list[frozenset[float]] = []
-    for m in ISO_DATE.finditer(text):
-        mentions += [frozenset({float(g)}) for g in m.groups()]
-    text = _masked(_masked(text, ISO_DATE), CODE)
+    mentions = [frozenset({float(g)}) for m in ISO_DATE.finditer(text) for g in m.groups()]
+    return phones, mentions, _masked(_masked(text, ISO_DATE), CODE)
+
+
+def english_anchors(text: str) -> Anchors:
+    phones, mentions, text = _numbers_ready(text)
     for m in EN_NUMBER.finditer(text):
         value = float(m.group(1).replace(",", ""))
         if m.group(2):
@@ -274,12 +279,7 @@ def english_anchors(text: str) -> Anchors:
 def chinese_mentions(text: str) -> tuple[list[frozenset[float]], set[float], set[str]]:
     """Numbers written in digits (each with its readings: 40万 is 40 and 400000), every
     number the Chinese names (digits and numerals), and its phone numbers."""
-    text = strip_shared(text)
-    phones, text = _phones(text)
-    mentions: list[frozenset[float]] = []
-    for m in ISO_DATE.finditer(text):
-        mentions += [frozenset({float(g)}) for g in m.groups()]
-    text = _masked(_masked(text, ISO_DATE), CODE)
+    phones, mentions, text = _numbers_ready(text)
     for m in ZH_NUMBER.finditer(text):
         value = float(m.group(1).replace(",", ""))
         readings = {value}
