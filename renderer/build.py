@@ -5,7 +5,7 @@ Each stage is a module of its own; this one runs them in order and decides
 what is written:
 - the shared work (load, prepare, compose) is done once for both editions;
 - the two typesets run in parallel processes when the machine has the cores;
-- an edition whose inputs have not changed is not built again (renderer.cache);
+- an edition whose inputs have not changed is not built again (renderer.deliver.cache);
 - a PDF that fails its preflight, or the email budget, is never written.
 """
 
@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from renderer import cache
-from renderer.deliver import files
+from renderer.deliver import cache, files
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
 from renderer.policy import BINDING_PAGE_MULTIPLE, EDITIONS, OUTPUTS

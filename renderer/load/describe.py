@@ -10,7 +10,8 @@ from pathlib import Path
 
 from renderer.load import MANIFEST, load_issue
 from renderer.load.article import load_article
-from renderer.load.schema import Described, describing
+from renderer.load.schema import describing
+from renderer.load.source import Described
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ARTICLE_PROBE = "---\n{}\n---\n\n## English\n\nx\n\n## 中文\n\n字\n"

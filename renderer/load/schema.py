@@ -33,14 +33,6 @@ from renderer.model import Bilingual
 _describing: contextvars.ContextVar[bool] = contextvars.ContextVar("describing", default=False)
 
 
-class Described(Exception):
-    """Raised by the loader, in describe mode, at the end of a document: its schema."""
-
-    def __init__(self, schema: dict) -> None:
-        super().__init__("described")
-        self.schema = schema
-
-
 class Fields:
     """A YAML mapping being read: take each known key once, then reject the rest."""
 

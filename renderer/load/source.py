@@ -79,6 +79,15 @@ def human_size(count: int, *, other: int | None = None) -> str:
     return rounded(count)
 
 
+class Described(Exception):
+    """Raised at the end of a document read in describe mode (renderer.load.schema): the
+    document's JSON Schema, instead of its values."""
+
+    def __init__(self, schema: dict) -> None:
+        super().__init__("described")
+        self.schema = schema
+
+
 @dataclass
 class YamlDoc:
     """Plain data read from YAML, with the line of every value by its path."""
@@ -97,8 +106,6 @@ class YamlDoc:
         describe mode: with the document's schema, renderer.load.schema)."""
         described = getattr(self, "described", None)
         if described is not None:
-            from renderer.load.schema import Described
-
             raise Described(described.object_schema())
         if self.errors:
             from renderer.errors import PressError

@@ -980,7 +980,7 @@ def without_postal_address(manifest: str) -> str:
 def built_sample(tmp_path: Path) -> tuple[Path, Path]:
     """The sample issue copied, with a stand-in email PDF recorded by the build cache as
     the build of the current sources (what `make-issue build` records)."""
-    from renderer import cache
+    from renderer.deliver import cache
 
     folder = tmp_path / "issue"
     shutil.copytree(SAMPLE, folder)

@@ -378,7 +378,9 @@ def mailbox(display_name: str, addr_spec: str) -> Address:
 
 def check_attachment_current(issue: Issue, out_root: Path, pdf_path: Path, pdf: bytes) -> None:
     """Refuse a PDF that is not the build of the issue's current sources (the build cache says)."""
-    from renderer import cache  # read-only use of the build's record; imported only when mailing
+    from renderer.deliver import (
+        cache,  # read-only use of the build's record; imported only when mailing
+    )
 
     record = cache.up_to_date(out_root, issue.folder, "email", cache.fingerprint(issue.folder, "email"))
     current = (
