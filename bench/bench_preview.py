@@ -41,8 +41,6 @@ def events(url: str):
 
 
 def main() -> None:
-    import faulthandler
-    faulthandler.dump_traceback_later(float(os.environ.get("BENCH_DUMP", "1e9")), exit=True)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
