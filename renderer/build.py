@@ -210,18 +210,8 @@ def _publish(done: list[tuple[EditionResult, bytes, Path]]) -> list[tuple[Editio
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(staged_path)
     if written:
-        _sync_folder(written[0][0].path.parent)
+        files.sync_folder(written[0][0].path.parent)
     return written
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync a folder, so that the renames into it are durable."""
-    with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
-        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
 
 
 class _Typesetters:

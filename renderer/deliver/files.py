@@ -92,10 +92,11 @@ def _replace(temp: Path, target: Path) -> None:
         os.replace(temp, target)
     except OSError as exc:
         raise _cannot_write(target, exc) from None
-    _sync(target.parent)
+    sync_folder(target.parent)
 
 
-def _sync(folder_path: Path) -> None:
+def sync_folder(folder_path: Path) -> None:
+    """fsync a folder, so that the renames into it are durable."""
     with contextlib.suppress(OSError):  # some file systems cannot fsync a folder
         folder = os.open(folder_path, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -175,7 +176,7 @@ def replace_folder(staged: Path, target: Path) -> None:
             raise _cannot_write(target, exc) from None
         staged = aside
     shutil.rmtree(staged, ignore_errors=True)  # now the old folder
-    _sync(target.parent)
+    sync_folder(target.parent)
 
 
 def _exchange(first: Path, second: Path) -> bool:
