@@ -18,6 +18,7 @@ import io
 import re
 import uuid
 
+from renderer.pdfmatrix import multiply
 from renderer.typeset import structure
 
 
@@ -90,13 +91,6 @@ _PATH_BUILD = {"m", "l", "c", "v", "y", "h", "re", "W", "W*"}
 def _is_solid_k(values) -> bool:
     return values is not None and len(values) == 4 and all(
         abs(got - want) <= K_TOLERANCE for got, want in zip(values, (0, 0, 0, 1)))
-
-
-def _multiply(a, b):
-    """Matrix product a x b of two PDF matrices [a b c d e f]."""
-    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
 
 
 class _PaintState:
@@ -198,7 +192,7 @@ def _overprint_stream(document, holder, *, initial, done: set) -> int:
         elif op == "Q" and stack:
             state = stack.pop()
         elif op == "cm":
-            state.ctm = _multiply(tuple(float(v) for v in operands), state.ctm)
+            state.ctm = multiply(tuple(float(v) for v in operands), state.ctm)
         elif op == "w":
             state.line_width = float(operands[0])
         elif op == "gs":

@@ -5,7 +5,6 @@ images are found."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,18 +16,7 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.tiny_issue import OUTPUTS, article_text, write_tiny_issue
-
-
-def _load_builders():
-    path = ROOT / "tests" / "fixtures" / "preflight" / "build.py"
-    spec = importlib.util.spec_from_file_location("preflight_fixture_build", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_builders()
+from tests.verify.test_preflight import build  # the fixture builders
 
 BOMB_MAX_RSS_MB = 300
 BOMB_MAX_SECONDS = 5.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from renderer.pdfmatrix import multiply, transform
 from renderer.verify.preflight.reader import MAX_PARSED_BYTES, StreamTooLarge, decoded_size
 
 K_TOLERANCE = 0.005
@@ -51,16 +52,6 @@ class _State:
 class _Walk:
     result: PageOverprint
     tints: list[tuple[float, float, float, float]] = field(default_factory=list)
-
-
-def _mul(a, b):
-    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
-
-
-def _apply(m, x, y):
-    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
 def _solid_k(state: _State) -> bool:
@@ -123,7 +114,7 @@ def _walk(holder, resources, state: _State, walk: _Walk, depth: int) -> None:
         elif op == "Q" and stack:
             state = stack.pop()
         elif op == "cm":
-            state.ctm = _mul(tuple(float(v) for v in operands), state.ctm)
+            state.ctm = multiply(tuple(float(v) for v in operands), state.ctm)
         elif op == "gs" and operands:
             extgstate = states.get(str(operands[0]))
             if extgstate is not None:
@@ -146,16 +137,16 @@ def _walk(holder, resources, state: _State, walk: _Walk, depth: int) -> None:
             text_matrix = line_matrix = tuple(float(v) for v in operands)
         elif op in ("Td", "TD"):
             tx, ty = (float(v) for v in operands)
-            text_matrix = line_matrix = _mul((1, 0, 0, 1, tx, ty), line_matrix)
+            text_matrix = line_matrix = multiply((1, 0, 0, 1, tx, ty), line_matrix)
         elif op in _SHOWS:
-            _text_show(state, _apply(_mul(text_matrix, state.ctm), 0, 0), walk)
+            _text_show(state, transform(multiply(text_matrix, state.ctm), 0, 0), walk)
         elif op in _BUILD:
             values = [float(v) for v in operands]
             if op == "re":
                 x, y, w, h = values
-                path += [_apply(state.ctm, x, y), _apply(state.ctm, x + w, y + h)]
+                path += [transform(state.ctm, x, y), transform(state.ctm, x + w, y + h)]
             else:
-                path += [_apply(state.ctm, x, y) for x, y in zip(values[::2], values[1::2])]
+                path += [transform(state.ctm, x, y) for x, y in zip(values[::2], values[1::2])]
         elif op in _PAINTS:
             if op in _FILLS and path and _has_ink(state):
                 xs, ys = [p[0] for p in path], [p[1] for p in path]
@@ -168,13 +159,13 @@ def _walk(holder, resources, state: _State, walk: _Walk, depth: int) -> None:
             if xobject is None:
                 continue
             if xobject.get("/Subtype") == "/Image":
-                corners = [_apply(state.ctm, x, y) for x, y in ((0, 0), (1, 1), (0, 1), (1, 0))]
+                corners = [transform(state.ctm, x, y) for x, y in ((0, 0), (1, 1), (0, 1), (1, 0))]
                 xs, ys = [p[0] for p in corners], [p[1] for p in corners]
                 walk.tints.append((min(xs), min(ys), max(xs), max(ys)))
             elif xobject.get("/Subtype") == "/Form":
                 inner = state.copy()
                 matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
-                inner.ctm = _mul(matrix, state.ctm)
+                inner.ctm = multiply(matrix, state.ctm)
                 _walk(xobject, xobject.get("/Resources", resources), inner, walk, depth + 1)
 
 

@@ -27,12 +27,11 @@ from pathlib import Path
 import pikepdf
 
 from renderer.errors import PressError
+from renderer.pdfmatrix import IDENTITY, Matrix, multiply, transform
 
-Matrix = tuple[float, float, float, float, float, float]
 Rect = tuple[float, float, float, float]
 
 POINTS_PER_INCH = 72.0
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_NESTING = 16  # forms inside forms inside patterns: deeper is a malformed file
 
 # Limits on hostile input. A press page's content stream is tens of kilobytes and a
@@ -286,17 +285,6 @@ def image_picture(image: pikepdf.Object):
 # ------------------------------------------------------------------ geometry
 
 
-def multiply(first: Matrix, then: Matrix) -> Matrix:
-    """Matrix product first x then (PDF row-vector convention, ISO 32000-1 §8.3.4)."""
-    a, b, c, d, e, f = first
-    A, B, C, D, E, F = then
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
-            e * A + f * C + E, e * B + f * D + F)
-
-
-def transform(matrix: Matrix, x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = matrix
-    return (x * a + y * c + e, x * b + y * d + f)
 
 
 def bounding_box(points: Iterable[tuple[float, float]]) -> Rect | None:
