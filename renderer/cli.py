@@ -7,21 +7,26 @@ a finding needs a human. With --json, a bad-input error is a JSON report on stdo
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
 
 def _interrupted_while_starting(signum, frame):
-    """Ctrl-C before a command runs (while Python imports): exit quietly, no traceback."""
-    print("interrupted; nothing was written.", file=sys.stderr)
-    raise SystemExit(130)
+    """Ctrl-C before a command runs (while Python imports): exit quietly, no traceback.
+
+    os._exit, not SystemExit: an exception raised here surfaces wherever the import
+    happens to be, and some places (a class body's __set_name__) wrap it in a
+    RuntimeError with a traceback. Nothing is open or written yet, so there is nothing
+    to clean up."""
+    print("interrupted; nothing was written.", file=sys.stderr, flush=True)
+    os._exit(130)
 
 
 if __name__ == "__main__":  # run as a program: the first thing it does
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
 import functools  # noqa: E402
-import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import click  # noqa: E402
