@@ -39,12 +39,14 @@ def _finish_print(document, bleed_mm: float, document_id: str) -> None:
     import pikepdf
 
     bleed = bleed_mm * 72 / 25.4
+    seen = set()  # WeasyPrint gives every page the whole document's XObjects: each once
     for page in document.pages:
         left, bottom, right, top = (float(v) for v in page.TrimBox)
         page.BleedBox = pikepdf.Array([left - bleed, bottom - bleed,
                                        right + bleed, top + bleed])
         for xobject in page.Resources.get("/XObject", {}).values():
-            if xobject.get("/Subtype") == "/Form":
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
                 _rgb_black_to_k(xobject)
     add_overprint(document)
     xmp = document.Root.Metadata.read_bytes()
