@@ -670,25 +670,32 @@ def _check_overprint(context: Context) -> Check:
 # ------------------------------------------------------------------ measured by Ghostscript
 
 
-def _check_ink_plates(context: Context) -> Check:
-    from renderer.verify.ghostscript import plate_coverage
+def _rendered(context: Context):
+    """The print file's one Ghostscript render (renderer.verify.ghostscript.measure),
+    shared by the rules that read it."""
+    from renderer.verify.ghostscript import measure
 
-    plates = plate_coverage(context.pdf)
-    context.measurements["plates"] = plates
+    if "rendered" not in context.measurements:
+        measured = measure(context.pdf, limit=context.ink_limit)
+        context.measurements.update(rendered=measured, plates=measured.plates,
+                                    areas=measured.areas)
+    return context.measurements["rendered"]
+
+
+def _check_ink_plates(context: Context) -> Check:
     lines = [f"page {p.page}: C {p.c:.2f}%  M {p.m:.2f}%  Y {p.y:.2f}%  K {p.k:.2f}%"
-             for p in plates]
+             for p in _rendered(context).plates]
     return Check("ink-plates", "info", "mean ink per plate over the trimmed page "
-                 "(Ghostscript ink_cov):\n" + _limit(lines, 64))
+                 "(Ghostscript's CMYK render):\n" + _limit(lines, 64))
 
 
 def _check_ink_measured(context: Context) -> Check:
-    from renderer.verify.ghostscript import TAC_PPI, area_coverage
+    from renderer.verify.ghostscript import MEASURE_PPI
 
-    areas = area_coverage(context.pdf, limit=context.ink_limit)
-    context.measurements["areas"] = areas
+    areas = _rendered(context).areas
     over = [a for a in areas if a.over_pixels]
     highest = max(areas, key=lambda a: a.peak) if areas else None
-    summary = (f"rendered at {TAC_PPI} ppi, images and overprint included: highest "
+    summary = (f"rendered at {MEASURE_PPI} ppi, images and overprint included: highest "
                f"{_number(highest.peak) if highest else 0}% "
                f"(page {highest.page if highest else '-'}), limit {context.ink_limit}%")
     if over:
@@ -703,7 +710,8 @@ def _check_ink_measured(context: Context) -> Check:
 def _check_ghostscript_render(context: Context) -> Check:
     from renderer.verify.ghostscript import render_problems
 
-    problems = render_problems(context.pdf)
+    problems = (_rendered(context).problems if context.edition == "print"
+                else render_problems(context.pdf))
     if problems:
         return Check("ghostscript-render", "fail",
                      "Ghostscript warned while rendering (warnings are failures):\n"
@@ -800,7 +808,7 @@ RULES: tuple[Rule, ...] = (
          "finishing pass does), and never overprint white.",
          _check_overprint, PRINT),
     Rule("ink-plates", "mean ink per plate (C, M, Y, K) of every page, measured by a renderer",
-         "ISO 12647-2 (process plates); Ghostscript ink_cov", "For information.",
+         "ISO 12647-2 (process plates); a CMYK render by Ghostscript", "For information.",
          _check_ink_plates, PRINT, when=_measuring),
     Rule("ink-measured", "total area coverage of every rendered pixel, images included, "
          "within the limit", "ISO 12647-2 / FOGRA39 (300-340 % sheetfed coated)",
