@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,32 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
     return subprocess.run([*MAKE_ISSUE, *map(str, args)], cwd=cwd or ROOT, capture_output=True,
                           text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+@dataclass
+class InProcess:
+    """`make-issue` run inside this process (click's runner): the same exit code and
+    output as the real command, without a Python start-up per case. The real command
+    runs as a process where that is the point (start-up, signals, the installed script:
+    tests/test_bad_inputs.py `test_the_full_command_gives_the_same_answer`, the kill tests)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_in_process(*argv: str) -> InProcess:
+    import traceback
+
+    from click.testing import CliRunner
+
+    from renderer.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in argv], catch_exceptions=True)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))  # escaped the CLI
+    return InProcess(result.exit_code, result.stdout, stderr)
 
 
 @pytest.fixture(scope="session")

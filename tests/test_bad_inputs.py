@@ -21,7 +21,6 @@ from __future__ import annotations
 import random
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ import yaml
 from PIL import Image
 
 from renderer.deliver.subscribers import read_subscribers
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_in_process
 from tests.tiny_issue import OUTPUTS, png_bytes, write_tiny_issue
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -164,31 +163,6 @@ MAKERS = {
     "symlink_outside": make_symlink_outside, "symlink": make_symlink, "copy": make_copy,
     "pad_kb": make_padded, "bom_crlf": make_bom_crlf,
 }
-
-
-@dataclass
-class InProcess:
-    """`make-issue` run inside this process (click's runner): the same exit code and
-    output as the real command, without a Python start-up per case. The real command
-    runs as a process in `test_the_full_command_gives_the_same_answer`."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_in_process(*argv: str) -> InProcess:
-    import traceback
-
-    from click.testing import CliRunner
-
-    from renderer.cli import main
-
-    result = CliRunner().invoke(main, [str(a) for a in argv], catch_exceptions=True)
-    stderr = result.stderr
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "".join(traceback.format_exception(result.exception))  # escaped the CLI
-    return InProcess(result.exit_code, result.stdout, stderr)
 
 
 def run_case(case: dict[str, Any], tmp_path: Path, args: list[str] | None = None,

@@ -7,25 +7,25 @@ import shutil
 import pikepdf
 
 from renderer.watch import WarmBuilder
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_in_process
 
 
 def test_no_op_rebuild_says_up_to_date_and_keeps_the_files(tmp_path):
     issue = tmp_path / "2022-02"
     shutil.copytree(SAMPLE, issue)
     out = tmp_path / "dist"
-    first = run_cli("build", issue, "--out", out)
+    first = run_in_process("build", issue, "--out", out)
     assert first.returncode == 0, first.stderr
     pdfs = sorted((out / "2022-02").glob("*.pdf"))
     assert len(pdfs) == 2
     before = {p: p.stat().st_mtime_ns for p in pdfs}
 
-    again = run_cli("build", issue, "--out", out)
+    again = run_in_process("build", issue, "--out", out)
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("up to date") == 3  # print, email, web
     assert {p: p.stat().st_mtime_ns for p in pdfs} == before
 
-    forced = run_cli("build", issue, "--out", out, "--force")
+    forced = run_in_process("build", issue, "--out", out, "--force")
     assert forced.returncode == 0 and "up to date" not in forced.stderr
 
 
@@ -33,17 +33,17 @@ def test_an_edit_or_a_deleted_output_triggers_a_rebuild(tmp_path):
     issue = tmp_path / "2022-02"
     shutil.copytree(SAMPLE, issue)
     out = tmp_path / "dist"
-    assert run_cli("build", issue, "--out", out).returncode == 0
+    assert run_in_process("build", issue, "--out", out).returncode == 0
     email = next((out / "2022-02").glob("*-email.pdf"))
     email.unlink()
-    rebuilt = run_cli("build", issue, "--out", out)
+    rebuilt = run_in_process("build", issue, "--out", out)
     assert rebuilt.returncode == 0 and rebuilt.stderr.count("up to date") == 2  # print, web
     assert email.is_file()
 
     article = sorted((issue / "articles").glob("*.md"))[0]
     article.write_text(article.read_text(encoding="utf-8").replace(
         "## English\n\n", "## English\n\nA freshly added sentence. ", 1), encoding="utf-8")
-    edited = run_cli("build", issue, "--out", out)
+    edited = run_in_process("build", issue, "--out", out)
     assert edited.returncode == 0 and "up to date" not in edited.stderr
     with pikepdf.open(email) as pdf:
         assert len(pdf.pages) > 1
@@ -71,7 +71,7 @@ def test_many_issues_build_across_cores(tmp_path):
             "month: 2022-02", f"month: {month}"), encoding="utf-8")
         folders.append(folder)
     out = tmp_path / "dist"
-    result = run_cli("build", *folders, "--out", out, "--edition", "email")
+    result = run_in_process("build", *folders, "--out", out, "--edition", "email")
     assert result.returncode == 0, result.stderr
     for month in ("2022-02", "2022-03"):
         assert len(list((out / month).glob(f"*-{month}-email.pdf"))) == 1
@@ -96,19 +96,19 @@ def test_files_in_dot_folders_count_as_inputs(tmp_path):
         "  zh: 一篇短文\nfigures:\n  - image: .img/fig.png\n"
         "    caption: {en: A picture, zh: 一张图}\n---\n"), encoding="utf-8")
     out = tmp_path / "out"
-    first = run_cli("build", issue, "--out", out, "--edition", "email")
+    first = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert first.returncode == 0, first.stderr
-    assert run_cli("build", issue, "--out", out, "--edition", "email").stderr.count("up to date") == 1
+    assert run_in_process("build", issue, "--out", out, "--edition", "email").stderr.count("up to date") == 1
 
     (issue / ".img" / "fig.png").write_bytes(png_bytes(1700, 900))
-    figure_edited = run_cli("build", issue, "--out", out, "--edition", "email")
+    figure_edited = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert figure_edited.returncode == 0, figure_edited.stderr
     assert "up to date" not in figure_edited.stderr
 
     draft = issue / ".drafts" / "02-two.md"
     draft.write_text(draft.read_text(encoding="utf-8").replace("Only one", "Just one"),
                      encoding="utf-8")
-    article_edited = run_cli("build", issue, "--out", out, "--edition", "email")
+    article_edited = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert article_edited.returncode == 0, article_edited.stderr
     assert "up to date" not in article_edited.stderr
 
@@ -118,6 +118,6 @@ def test_an_output_folder_inside_the_issue_is_not_an_input(tmp_path):
 
     issue = write_tiny_issue(tmp_path / "issue")
     out = issue / ".dist"
-    assert run_cli("build", issue, "--out", out, "--edition", "email").returncode == 0
-    again = run_cli("build", issue, "--out", out, "--edition", "email")
+    assert run_in_process("build", issue, "--out", out, "--edition", "email").returncode == 0
+    again = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert again.returncode == 0 and again.stderr.count("up to date") == 1, again.stderr

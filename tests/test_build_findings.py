@@ -9,7 +9,7 @@ import pytest
 
 from renderer.build import build_issue
 from renderer.errors import PressError
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_in_process
 
 
 @pytest.fixture
@@ -26,15 +26,15 @@ def unreviewed(tmp_path):
 
 def test_build_shows_open_findings_and_strict_refuses_them(unreviewed, tmp_path):
     out = tmp_path / "dist"
-    result = run_cli("build", unreviewed, "--out", out, "--edition", "email")
+    result = run_in_process("build", unreviewed, "--out", out, "--edition", "email")
     assert result.returncode == 0, result.stderr
     assert "1 finding(s) need a human" in result.stderr
     assert "pair-3-truncated" in result.stderr
-    again = run_cli("build", unreviewed, "--out", out, "--edition", "email")
+    again = run_in_process("build", unreviewed, "--out", out, "--edition", "email")
     assert "up to date" in again.stderr and "1 finding(s) need a human" in again.stderr
 
     strict_out = tmp_path / "strict"
-    strict = run_cli("build", unreviewed, "--out", strict_out, "--strict")
+    strict = run_in_process("build", unreviewed, "--out", strict_out, "--strict")
     assert strict.returncode == 1
     assert "--strict" in strict.stderr and "pair-3-truncated" in strict.stderr
     assert not list(strict_out.rglob("*.pdf"))
@@ -42,7 +42,7 @@ def test_build_shows_open_findings_and_strict_refuses_them(unreviewed, tmp_path)
 
 
 def test_the_sample_has_nothing_open_and_passes_strict(tmp_path):
-    result = run_cli("build", SAMPLE, "--out", tmp_path, "--strict", "--edition", "email")
+    result = run_in_process("build", SAMPLE, "--out", tmp_path, "--strict", "--edition", "email")
     assert result.returncode == 0, result.stderr
     assert "need a human" not in result.stderr
 

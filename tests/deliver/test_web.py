@@ -18,7 +18,7 @@ import pytest
 
 from renderer.deliver import web
 from tests.browser import browser_page
-from tests.conftest import ROOT, SAMPLE, run_cli
+from tests.conftest import ROOT, SAMPLE, run_in_process
 
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
@@ -197,7 +197,7 @@ def site(sample_build, tmp_path_factory) -> Path:
     manifest.write_text(manifest.read_text().replace("number: 2", "number: 3")
                         .replace("month: 2022-02", "month: 2022-03")
                         .replace("published: 2022-02-28", "published: 2022-03-31"))
-    result = run_cli("site", SAMPLE, march, "--out", out, "--base-url", "https://example.org/news/")
+    result = run_in_process("site", SAMPLE, march, "--out", out, "--base-url", "https://example.org/news/")
     assert result.returncode == 0, result.stderr
     return out / "site"
 
@@ -254,10 +254,10 @@ def test_the_site_in_the_browser(site):
 
 
 def test_site_refuses_two_newsletters_and_an_empty_folder(tmp_path):
-    result = run_cli("site", tmp_path, "--out", tmp_path / "dist")
+    result = run_in_process("site", tmp_path, "--out", tmp_path / "dist")
     assert result.returncode == 2 and "no issue folder" in result.stderr
     assert "Traceback" not in result.stderr
     mixed = [SAMPLE, *sorted((ROOT / "tests" / "corpus" / "issues").iterdir())[:1]]
-    result = run_cli("site", *mixed, "--out", tmp_path / "dist")
+    result = run_in_process("site", *mixed, "--out", tmp_path / "dist")
     assert result.returncode == 2 and "one newsletter" in result.stderr
     assert not (tmp_path / "dist" / "site").exists()

@@ -111,13 +111,13 @@ def test_missing_translation_row(sample_copy):
 
 
 def test_lint_reports_every_load_mistake_of_every_file_at_once(sample_copy):
-    from tests.conftest import run_cli
+    from tests.conftest import run_in_process
 
     first, second = sorted((sample_copy / "articles").glob("0[12]-*.md"))
     for path, bad in ((first, "titel: x\n"), (second, "sectoin: y\n")):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("\n---\n", "\n" + bad + "---\n", 1), encoding="utf-8")
-    result = run_cli("lint", sample_copy, "--json")
+    result = run_in_process("lint", sample_copy, "--json")
     assert result.returncode == 2
     import json
 
@@ -127,10 +127,10 @@ def test_lint_reports_every_load_mistake_of_every_file_at_once(sample_copy):
 
 
 def test_an_article_file_missing_from_the_manifest_is_flagged(sample_copy):
-    from tests.conftest import run_cli
+    from tests.conftest import run_in_process
 
     extra = sample_copy / "articles" / "08-forgotten.md"
     shutil.copy(next((sample_copy / "articles").glob("02-*.md")), extra)
-    result = run_cli("lint", sample_copy)
+    result = run_in_process("lint", sample_copy)
     assert result.returncode == 1
     assert "articles/08-forgotten.md:1: [warning] unlisted-08-forgotten" in result.stdout

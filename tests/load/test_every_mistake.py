@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_in_process
 
 
 def _broken_copy(tmp_path, manifest_edits: dict[str, str], article_edits: dict[str, str] | None = None):
@@ -30,7 +30,7 @@ def _broken_copy(tmp_path, manifest_edits: dict[str, str], article_edits: dict[s
 def test_a_manifest_with_three_mistakes_reports_all_three(tmp_path):
     issue = _broken_copy(tmp_path, {"volume: 1": "volume: one", "page_size: A4": "page_size: A3",
                                     "slug: cqfao": "slgu: cqfao"})
-    result = run_cli("build", issue, "--out", tmp_path / "dist")
+    result = run_in_process("build", issue, "--out", tmp_path / "dist")
     assert result.returncode == 2
     assert "3 mistakes" in result.stderr
     lines = {line.split(": ", 1)[0].strip() for line in result.stderr.splitlines()[1:]}
@@ -43,7 +43,7 @@ def test_a_manifest_with_three_mistakes_reports_all_three(tmp_path):
 def test_every_mistake_of_an_article_and_json_errors(tmp_path):
     issue = _broken_copy(tmp_path, {}, {"title:": "titel: {en: x, zh: y}\ntitle:",
                                         "\n---\n": "\nbyline: [a, b]\nsectoin: x\n---\n"})
-    result = run_cli("lint", issue, "--json")
+    result = run_in_process("lint", issue, "--json")
     assert result.returncode == 2
     data = json.loads(result.stdout)
     assert data["ok"] is False

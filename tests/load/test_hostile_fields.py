@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from tests.conftest import run_cli
+from tests.conftest import run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue
 
 
@@ -35,7 +35,7 @@ def test_yaml_boolean_words_in_text_fields_print_as_written(tmp_path: Path):
     edit(article, "  zh: 一篇短文\n---\n", "  zh: 一篇短文\nbyline: No\n---\n")
     edit(issue / "issue.yaml", "publisher: Test Office", "publisher: on")
     out = tmp_path / "out"
-    result = run_cli("build", issue, "--out", out, "--edition", "email")
+    result = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert result.returncode == 0, result.stderr
     text = pdf_text(out / OUTPUTS["email"])
     assert "True" not in text and "False" not in text, text
@@ -49,7 +49,7 @@ def test_line_numbers_count_only_line_feeds(tmp_path: Path):
     edit(manifest, "publisher: Test Office", 'publisher: "Test\u2028Office\u2029\x85"')
     edit(manifest, "month: 2022-03", "month: 2022-13")
     line = manifest.read_text(encoding="utf-8").split("\n").index("month: 2022-13") + 1
-    result = run_cli("build", issue, "--out", tmp_path / "out", "--edition", "email")
+    result = run_in_process("build", issue, "--out", tmp_path / "out", "--edition", "email")
     assert result.returncode == 2, result.stderr
     assert f"{manifest}:{line}: 'month'" in result.stderr, result.stderr
 
@@ -57,7 +57,7 @@ def test_line_numbers_count_only_line_feeds(tmp_path: Path):
     article = issue / "articles" / "02-two.md"
     edit(article, "  zh: 另一篇文章\n---\n", '  zh: "另一\u2028篇文章"\ndate: 2022-02-30\n---\n')
     line = article.read_text(encoding="utf-8").split("\n").index("date: 2022-02-30") + 1
-    result = run_cli("build", issue, "--out", tmp_path / "out", "--edition", "email")
+    result = run_in_process("build", issue, "--out", tmp_path / "out", "--edition", "email")
     assert result.returncode == 2, result.stderr
     assert f"{article}:{line}: 'date'" in result.stderr, result.stderr
 
@@ -69,10 +69,10 @@ def test_year_zero_and_other_impossible_months_are_field_errors(tmp_path: Path):
     for month in ("0000-01", "10000-01", "2022-00", "0000-00", "-001-01"):
         edit(manifest, before, f"month: {month}")
         before = f"month: {month}"
-        result = run_cli("build", issue, "--out", tmp_path / "out", "--edition", "email")
+        result = run_in_process("build", issue, "--out", tmp_path / "out", "--edition", "email")
         assert result.returncode == 2, (month, result.stderr)
         assert "'month' must be a month written YYYY-MM" in result.stderr, result.stderr
         assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     edit(manifest, before, "month: 0001-01")
-    result = run_cli("build", issue, "--out", tmp_path / "out", "--edition", "email")
+    result = run_in_process("build", issue, "--out", tmp_path / "out", "--edition", "email")
     assert result.returncode == 0, result.stderr

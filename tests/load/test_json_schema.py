@@ -14,7 +14,7 @@ import yaml
 
 from renderer.assets import STYLES
 from renderer.load.describe import article_schema, manifest_schema, schema_texts
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_in_process
 
 ISSUES = sorted(p.parent for p in (ROOT / "issues").glob("*/issue.yaml")) + sorted(
     p.parent for p in (ROOT / "tests" / "corpus" / "issues").glob("*/issue.yaml"))
@@ -67,7 +67,7 @@ def test_written_files_start_with_the_schema_line(tmp_path):
     import shutil
 
     shutil.copytree(ROOT / "issues" / "2022-02", issues / "2022-02")
-    assert run_cli("new", issues / "2022-03").returncode == 0
+    assert run_in_process("new", issues / "2022-03").returncode == 0
     manifest = (issues / "2022-03" / "issue.yaml").read_text(encoding="utf-8")
     first = manifest.splitlines()[0]
     assert first.startswith("# yaml-language-server: $schema=file://")

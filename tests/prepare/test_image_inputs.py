@@ -15,7 +15,7 @@ from pikepdf import PdfImage
 from PIL import Image, ImageCms, ImageStat
 
 from renderer.assets import CMYK_PROFILE
-from tests.conftest import run_cli
+from tests.conftest import run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue
 
 FIGURE = """\
@@ -75,7 +75,7 @@ def test_a_16_bit_greyscale_png_prints_its_greys_in_both_editions(tmp_path: Path
     data, source_mean = sixteen_bit_png(2000, 400)
     issue = issue_with_figure(tmp_path, "ramp.png", data)
     out = tmp_path / "out"
-    result = run_cli("build", issue, "--out", out)
+    result = run_in_process("build", issue, "--out", out)
     assert result.returncode == 0, result.stderr
     for edition in ("print", "email"):
         (image,) = placed_images(out / OUTPUTS[edition])
@@ -97,7 +97,7 @@ def test_exif_orientation_is_applied_before_the_resolution_check(tmp_path: Path)
     """Orientation 6: stored 1200 x 1800 (too narrow for print), shown 1800 x 1200."""
     issue = issue_with_figure(tmp_path, "phone.jpg", rotated_jpeg((1200, 1800), 6))
     out = tmp_path / "out"
-    result = run_cli("build", issue, "--out", out)
+    result = run_in_process("build", issue, "--out", out)
     assert result.returncode == 0, result.stderr
     for edition in ("print", "email"):
         (image,) = placed_images(out / OUTPUTS[edition])
@@ -107,7 +107,7 @@ def test_exif_orientation_is_applied_before_the_resolution_check(tmp_path: Path)
 
 def test_an_unreadable_image_is_named_without_python_internals(tmp_path: Path):
     issue = issue_with_figure(tmp_path, "fig.png", b"GIF89a but not really\n" * 10)
-    result = run_cli("build", issue, "--out", tmp_path / "out", "--edition", "email")
+    result = run_in_process("build", issue, "--out", tmp_path / "out", "--edition", "email")
     assert result.returncode == 2, result.stderr
     assert "fig.png" in result.stderr
     assert "BytesIO" not in result.stderr and " at 0x" not in result.stderr, result.stderr
@@ -123,7 +123,7 @@ def test_a_cmyk_photo_keeps_its_separations_in_print_and_is_seen_through_the_pro
     out = io.BytesIO()
     source.save(out, "JPEG", quality=95)
     issue = issue_with_figure(tmp_path, "orange.jpg", out.getvalue())
-    result = run_cli("build", issue, "--out", tmp_path / "out")
+    result = run_in_process("build", issue, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     [printed] = placed_images(tmp_path / "out" / OUTPUTS["print"])
     assert printed.mode == "CMYK"

@@ -23,7 +23,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from renderer.assets import FONTS, STYLES
 from renderer.typeset import fetcher as sandbox
-from tests.conftest import run_cli
+from tests.conftest import run_in_process
 from tests.test_bad_inputs import pdf_text, squeezed
 from tests.tiny_issue import OUTPUTS, png_bytes, write_tiny_issue
 
@@ -143,7 +143,7 @@ def test_references_in_article_text_are_printed_not_fetched(tmp_path, secret, li
     (issue / ARTICLE).write_text(article_with(paragraphs), encoding="utf-8")
     out = tmp_path / "out"
 
-    result = run_cli("build", issue, "--out", out)
+    result = run_in_process("build", issue, "--out", out)
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -223,7 +223,7 @@ def test_references_from_files_are_refused(refer, tmp_path, secret):
     refer(issue, secret_path)
     out = tmp_path / "out"
 
-    result = run_cli("build", issue, "--out", out, "--edition", "email")
+    result = run_in_process("build", issue, "--out", out, "--edition", "email")
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert "outside the issue folder" in result.stderr or "relative to the issue" in result.stderr
@@ -237,7 +237,7 @@ def test_markup_in_a_title_is_printed_as_written(tmp_path):
     (issue / ARTICLE).write_text(text.replace("en: A Short Article",
                                               'en: "Trees & <b>Parks</b>"'), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli("build", issue, "--out", out, "--edition", "email")
+    result = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert result.returncode == 0, result.stderr
     shown = pdf_text(out / OUTPUTS["email"])
     assert "Trees & <b>Parks</b>" in shown

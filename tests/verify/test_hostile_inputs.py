@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_in_process
 from tests.tiny_issue import OUTPUTS, article_text, write_tiny_issue
 from tests.verify.test_preflight import build  # the fixture builders
 
@@ -72,7 +72,7 @@ def foreign(tmp_path_factory) -> Path:
 
 
 def test_check_reports_on_a_pdf_without_trim_box(foreign):
-    result = run_cli("check", foreign, "--json")
+    result = run_in_process("check", foreign, "--json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     statuses = {c["name"]: c["status"] for c in report["checks"]}
@@ -80,22 +80,22 @@ def test_check_reports_on_a_pdf_without_trim_box(foreign):
     assert statuses["text-inside-trim"] == "pass"  # measured against the MediaBox
     codes = {d["code"] for d in report["diagnostics"] if d["severity"] == "error"}
     assert "preflight.page-boxes" in codes
-    assert "no TrimBox" in run_cli("check", foreign).stdout
+    assert "no TrimBox" in run_in_process("check", foreign).stdout
 
 
 def test_check_and_audit_of_a_password_protected_pdf(foreign, tmp_path):
     locked = build.password_protected(foreign, tmp_path / "locked.pdf")
-    result = run_cli("check", locked)
+    result = run_in_process("check", locked)
     assert result.returncode == 1 and "needs a password" in result.stdout, result
     assert "Traceback" not in result.stderr
-    result = run_cli("audit", locked)
+    result = run_in_process("audit", locked)
     assert result.returncode == 2 and "needs a password" in result.stderr, result
     assert "Traceback" not in result.stderr
 
 
 def test_check_of_a_damaged_pdf_names_the_damage(foreign, tmp_path):
     damaged = build.damage_xref(foreign, tmp_path / "damaged.pdf")
-    result = run_cli("check", damaged)
+    result = run_in_process("check", damaged)
     assert result.returncode == 1, result
     assert "FAIL  qpdf-check" in result.stdout and "Traceback" not in result.stderr
 
@@ -103,7 +103,7 @@ def test_check_of_a_damaged_pdf_names_the_damage(foreign, tmp_path):
 def test_check_and_audit_of_a_file_that_is_no_pdf(tmp_path):
     fake = build.not_a_pdf(tmp_path / "photo.pdf")
     for command in ("check", "audit"):
-        result = run_cli(command, fake)
+        result = run_in_process(command, fake)
         assert result.returncode == 2, result
         assert str(fake) in result.stderr and "Traceback" not in result.stderr
 
@@ -111,7 +111,7 @@ def test_check_and_audit_of_a_file_that_is_no_pdf(tmp_path):
 def test_check_of_a_truncated_pdf_is_one_message(foreign, tmp_path):
     truncated = tmp_path / "cut.pdf"
     truncated.write_bytes(foreign.read_bytes()[:40])
-    result = run_cli("check", truncated)
+    result = run_in_process("check", truncated)
     assert result.returncode in (1, 2), result
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
@@ -130,10 +130,10 @@ def test_a_long_word_and_url_wrap_and_pass_text_inside_trim(tmp_path):
         en=f"The address is {LONG_URL} for the record.\n\nThe second paragraph.",
         zh="文章的第一段。\n\n文章的第二段。"), encoding="utf-8")
     out = tmp_path / "dist"
-    built = run_cli("build", issue, "--out", out)
+    built = run_in_process("build", issue, "--out", out)
     assert built.returncode == 0, built.stdout + built.stderr
     for edition in ("print", "email"):
-        result = run_cli("check", out / OUTPUTS[edition], "--json")
+        result = run_in_process("check", out / OUTPUTS[edition], "--json")
         report = json.loads(result.stdout)
         statuses = {c["name"]: c["status"] for c in report["checks"]}
         assert statuses["text-inside-trim"] == "pass", (edition, report)
@@ -143,7 +143,7 @@ def test_text_past_the_trim_fails_with_the_page_named(tmp_path):
     kit = build.make_kit(tmp_path)
     pdf = kit.render("wide.pdf", "<p>Fine.</p><p style='break-before: page; white-space: "
                      f"nowrap'>{LONG_URL} and more words after it</p>")
-    result = run_cli("check", pdf, "--json")
+    result = run_in_process("check", pdf, "--json")
     assert result.returncode == 1, result
     report = json.loads(result.stdout)
     check = next(c for c in report["checks"] if c["name"] == "text-inside-trim")
@@ -163,7 +163,7 @@ def test_a_nearly_blank_image_is_a_warning_with_page_and_size(tmp_path):
     build.photo_jpeg(tmp_path / "photo.jpg", 300)
     pdf = kit.render("blank.pdf", "<img src='photo.jpg' style='width: 1in'>"
                      "<p style='break-before: page'><img src='blank.jpg' style='width: 1in'></p>")
-    result = run_cli("check", pdf, "--json")
+    result = run_in_process("check", pdf, "--json")
     report = json.loads(result.stdout)
     check = next(c for c in report["checks"] if c["name"] == "images-not-blank")
     assert check["status"] == "warn", check
@@ -252,6 +252,6 @@ def test_content_too_large_to_parse_is_skipped_with_a_warning_not_parsed(tmp_pat
     code, stderr, rss_mb, seconds = measured_cli("check", dense, "--json", tmp=tmp_path)
     assert code == 1 and "Traceback" not in stderr, stderr
     assert rss_mb < BOMB_MAX_RSS_MB, f"{rss_mb:.0f} MB"
-    report = json.loads(run_cli("check", dense, "--json").stdout)
+    report = json.loads(run_in_process("check", dense, "--json").stdout)
     check = next(c for c in report["checks"] if c["name"] == "content-streams")
     assert check["status"] == "warn" and "not interpreted" in check["evidence"], check
