@@ -75,9 +75,10 @@ SECOND_SAMPLE = ROOT / "issues" / "2022-03"
 
 @pytest.fixture(scope="session")
 def second_sample_build(tmp_path_factory) -> dict[str, Path]:
-    """The second sample issue (every block element, the cover's lead story) built once."""
+    """The second sample issue (every block element, the cover's lead story) built once
+    (in this process: `sample_build` is the one session build by the real command)."""
     out = tmp_path_factory.mktemp("dist-2022-03")
-    result = run_cli("build", SECOND_SAMPLE, "--out", out)
+    result = run_in_process("build", SECOND_SAMPLE, "--out", out)
     assert result.returncode == 0, result.stderr
     return {edition: out / "2022-03" / f"cqfao-newsletter-2022-03-{edition}.pdf"
             for edition in ("print", "email")}
@@ -90,7 +91,7 @@ def corpus_builds(tmp_path_factory) -> dict[Path, dict[str, Path]]:
     from renderer.load import load_issue
 
     out = tmp_path_factory.mktemp("corpus")
-    result = run_cli("build", *CORPUS_ISSUES, "--out", out)
+    result = run_in_process("build", *CORPUS_ISSUES, "--out", out)
     assert result.returncode == 0, result.stderr
     built = {}
     for folder in CORPUS_ISSUES:

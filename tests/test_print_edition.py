@@ -46,7 +46,7 @@ import pytest
 import yaml
 
 from renderer.verify.preflight import preflight
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_in_process
 
 Matrix = tuple[float, float, float, float, float, float]
 Rect = tuple[float, float, float, float]
@@ -97,11 +97,11 @@ def built_pdfs(out: Path, editions: Iterable[str]) -> dict[str, Path]:
 
 def build(folder: Path, out: Path, *extra: str, source_date_epoch: int | None) -> None:
     """`make-issue build --force` with SOURCE_DATE_EPOCH set to a value, or unset."""
-    with pytest.MonkeyPatch.context() as patch:
-        # run_cli passes os.environ on; this is the only way to take a variable out.
+    with pytest.MonkeyPatch.context() as patch:  # the build runs in this process
         patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        env = {} if source_date_epoch is None else {"SOURCE_DATE_EPOCH": str(source_date_epoch)}
-        result = run_cli("build", folder, "--out", out, "--force", *extra, env=env)
+        if source_date_epoch is not None:
+            patch.setenv("SOURCE_DATE_EPOCH", str(source_date_epoch))
+        result = run_in_process("build", folder, "--out", out, "--force", *extra)
     assert result.returncode == 0, result.stderr
 
 
@@ -197,7 +197,7 @@ def pdf_date(moment: dt.datetime) -> str:
 
 
 def cli_check(pdf: Path, *options: str) -> tuple[int, dict]:
-    result = run_cli("check", pdf, "--json", *options)
+    result = run_in_process("check", pdf, "--json", *options)
     return result.returncode, json.loads(result.stdout)
 
 

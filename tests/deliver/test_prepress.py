@@ -18,7 +18,7 @@ from PIL import Image
 
 from renderer.verify import ghostscript
 from renderer.verify.preflight import preflight
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_in_process
 
 pytestmark = pytest.mark.xdist_group("prepress")  # one worker builds and runs the commands
 
@@ -43,7 +43,7 @@ def job(tmp_path_factory) -> dict:
                     ["impose", folder, "--dist", dist],
                     ["proof", folder, "--dist", dist, "--ppi", "50"],
                     ["ticket", folder, "--dist", dist]):
-        result = run_cli(*command)
+        result = run_in_process(*command)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
         outputs[command[0]] = result.stdout
     stem = dist / "2022-02" / "cqfao-newsletter-2022-02-print"
@@ -193,7 +193,7 @@ def test_job_ticket_and_sheet_and_report(job):
 
 
 def test_check_on_the_folder_runs_the_builds_checks(job):
-    result = run_cli("check", job["folder"], "--dist", job["dist"])
+    result = run_in_process("check", job["folder"], "--dist", job["dist"])
     assert result.returncode == 0, result.stdout
     assert "20 passed" in result.stdout.splitlines()[0]
     assert "PASS  page-count" in result.stdout and "PASS  overprint" in result.stdout
