@@ -372,10 +372,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--half", choices=["A", "B"], default=None,
+                        help="Run one half only (default: both).")
     args = parser.parse_args()
     articles = corpus_articles()
     halves = {"A (looked at)": articles[0::2], "B (held out)": articles[1::2]}
     for index, (name, half) in enumerate(halves.items()):
+        if args.half and not name.startswith(args.half):
+            continue
         print("\n".join(run_half(name, half, args.trials, args.seed + index)))
         print()
 

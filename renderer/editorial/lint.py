@@ -26,7 +26,6 @@ from pathlib import Path
 from renderer.diagnostics import Diagnostic, Report
 from renderer.editorial import align, english, words
 from renderer.editorial.clean import clean_chinese, corrupted_spans
-from renderer.editorial.structure import line_kind
 from renderer.model import Alignment
 from renderer.text import HAN, is_han
 
@@ -34,8 +33,6 @@ TRUNCATION_DELTA = 1.5  # Gale-Church delta beyond which a pair is suspicious ..
 # ... but only flagged when an anchor (number, pinyin name) is missing as well, or:
 SHORT_FRACTION = 0.5    # one side is under half the length the other predicts ...
 SHORT_DELTA = 2.5       # ... and that is this many standard deviations off.
-EN_FINAL = tuple(".!?:;…\"”’')]")
-ZH_FINAL = tuple("。！？；：…”’」』）)》】.!?")
 CHINESE_IN_ENGLISH = 4  # Han characters in an English paragraph that make it wrong-language
 ENGLISH_RUN = re.compile(r"(?:[A-Za-z]+[ ,'’-]+){5,}[A-Za-z]+")
 
@@ -206,6 +203,11 @@ def _check_text(add, prefix: str, text: TextLine, language: str, context: Contex
             f"('{text.text[first:first + 20]}'): is it in the wrong part of the article?",
             characters=len(han))
     damage = english.find_damage(text.text, context.known)
+    if prefix.startswith("para") and align.ends_open(text.text, "en"):
+        # A word cut off at the end ("visi") is the truncation's evidence, reported with
+        # the pair: not a misspelling of its own.
+        tail = text.text.rstrip()
+        damage = [d for d in damage if not (d.kind == "misspelt" and tail.endswith(d.text))]
     if damage:
         add(f"{prefix}-damaged", text.line, "warning",
             f"the English shows converter damage: {', '.join(d.shown() for d in damage)}.",
@@ -282,15 +284,6 @@ def _side_by_side(aligned: align.Aligned, en: list[str], zh: list[str]) -> list[
     return shown
 
 
-def _ends_open(text: str, language: str) -> bool:
-    bare = align.strip_shared(text).rstrip(" *_")
-    if not bare.strip():
-        return False  # ends with a link or address
-    if line_kind(text):
-        return False  # a byline, caption or dateline does not end like a sentence
-    return not bare.endswith(EN_FINAL if language == "en" else ZH_FINAL)
-
-
 def _last_word_note(text: str) -> str | None:
     tokens = re.findall(r"[A-Za-z]+$", text.rstrip())
     if not tokens or words.is_word(tokens[0]):
@@ -310,7 +303,7 @@ def _check_truncation(add, number: int, lines: dict[str, int | None], score: ali
     fraction = {"zh": score.length_zh / max(predicted_zh, 1),
                 "en": score.length_en / max(predicted_en, 1)}
     missing = {"zh": list(score.anchors.missing), "en": list(score.anchors.missing_en)}
-    open_end = {"en": _ends_open(last_en, "en"), "zh": _ends_open(last_zh, "zh")}
+    open_end = {"en": align.ends_open(last_en, "en"), "zh": align.ends_open(last_zh, "zh")}
     off = {"zh": score.delta, "en": -score.delta}
     for side in ("zh", "en"):
         reasons = []
