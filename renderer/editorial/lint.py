@@ -67,6 +67,7 @@ class Context:
     model: align.AlignModel
     known: frozenset[str] = frozenset()  # the issue's proper nouns
     script: str = "hans"
+    keep: tuple[str, ...] = ()  # names kept in Traditional characters (manifest `names:`)
 
 
 def lint_report(diagnostics: list[Diagnostic], *, folder: Path | None = None,
@@ -91,15 +92,17 @@ def issue_model(articles: list[ArticleText]) -> align.AlignModel:
     return align.estimate_model(pairs, [p.text for a in articles for p in a.en])
 
 
-def issue_context(articles: list[ArticleText], script: str = "hans") -> Context:
+def issue_context(articles: list[ArticleText], script: str = "hans",
+                  keep: tuple[str, ...] = ()) -> Context:
     known = english.proper_nouns([p.text for a in articles for p in a.en]
                                  + [a.title_en.text for a in articles if a.title_en],
                                  [p.text for a in articles for p in a.zh])
-    return Context(model=issue_model(articles), known=known, script=script)
+    return Context(model=issue_model(articles), known=known, script=script, keep=tuple(keep))
 
 
-def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Diagnostic]:
-    context = issue_context(articles, script)
+def check_issue(articles: list[ArticleText], *, script: str = "hans",
+                keep: tuple[str, ...] = ()) -> list[Diagnostic]:
+    context = issue_context(articles, script, keep)
     findings: list[Diagnostic] = []
     for article in articles:
         findings.extend(check_article(article, context))
@@ -178,7 +181,7 @@ def _check_text(add, prefix: str, text: TextLine, language: str, context: Contex
             "restore them from the original.", **evidence)
     if language == "zh":
         result = clean_chinese(text.text, script=context.script,
-                               simplify=context.script == "hans")
+                               simplify=context.script == "hans", keep=context.keep)
         if result.repairs:
             changed = sorted({f"{a}→{b}" for a, b in zip(text.text, result.text) if a != b}
                              ) if len(result.text) == len(text.text) else []
@@ -363,7 +366,7 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
         unsupported += _unsupported_syntax(article, file)
     from renderer.prepare.coverage import lint_diagnostics
 
-    findings = (check_issue(articles, script=script) + unsupported
+    findings = (check_issue(articles, script=script, keep=issue.hant_names) + unsupported
                 + _unlisted_articles(issue) + _skeleton_text(issue))
     findings += lint_diagnostics(issue, lambda path: _relative(path, folder))
     return lint_report(findings, folder=folder)

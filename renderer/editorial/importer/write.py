@@ -78,14 +78,16 @@ def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, Art
 def render_manifest(*, name_en: str, name_zh: str, slug: str, publisher: str, volume: int,
                     number: int, month: tuple[int, int], published: dt.date | None,
                     page_size: str, articles: list[str], colophon: list | None = None,
-                    print_settings: dict | None = None, email: dict | None = None) -> str:
+                    print_settings: dict | None = None, email: dict | None = None,
+                    names: list | None = None) -> str:
     lines = [*modeline("issue").splitlines(), "newsletter:", f"  en: {yaml_scalar(name_en)}", f"  zh: {yaml_scalar(name_zh)}",
              f"slug: {slug}", f"publisher: {yaml_scalar(publisher)}",
              f"volume: {volume}", f"number: {number}", f"month: {month[0]:04d}-{month[1]:02d}",
              f"page_size: {page_size}"]
     if published:
         lines.append(f"published: {published.isoformat()}")
-    for key, value in (("colophon", colophon), ("print", print_settings), ("email", email)):
+    for key, value in (("colophon", colophon), ("print", print_settings), ("email", email),
+                       ("names", names)):
         if value:
             dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
                                     width=1_000_000)
