@@ -151,11 +151,9 @@ def _check_article_text(article: ArticleText, context: Context) -> list[Diagnost
     for language, other in (("en", "zh"), ("zh", "en")):
         if not getattr(article, language) and getattr(article, other):
             add(f"{language}-missing", 1, "error",
-                f"a single-language piece: the article has {_name(other)} paragraphs but no "
-                f"{_name(language)} ones, and the press prints every article in both "
-                "languages (single-language pieces are not supported yet).",
-                hint=f"Add the {_name(language)} translation, or take the article out of "
-                     "the manifest's `articles:`.")
+                f"the article has {_name(other)} paragraphs but no {_name(language)} ones.",
+                hint=f"Add the {_name(language)} translation, or make it a single-language "
+                     f"piece with `language: {other}` (docs/formats.md).")
     if not article.en or not article.zh:
         return findings
     _check_pairs(add, article, context.model)

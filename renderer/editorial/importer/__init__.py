@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer.diagnostics import Report
+from renderer.diagnostics import Diagnostic, Report
 from renderer.editorial import align
 from renderer.editorial.clean import clean_chinese
 from renderer.editorial.english import repair_ligatures
@@ -102,6 +102,8 @@ def import_raw(raw: Path, into: Path, *,
         aligned = (align.align_with_confidence([p.text for p in article.en],
                                                [p.text for p in article.zh], model)
                    if article.en and article.zh else None)
+        if bool(article.en) != bool(article.zh):
+            article.language = "en" if article.en else "zh"  # a single-language piece
         rows = aligned.rows if aligned else None
         if rows is not None and align.is_one_to_one(rows) and len(article.en) == len(article.zh):
             rows = None
@@ -113,11 +115,32 @@ def import_raw(raw: Path, into: Path, *,
 
     manifest = render_manifest(month=year_month, published=published,
                                articles=[a.file for a in imported], **settings)
-    findings = placeholder_findings(placeholders) + check_issue(
-        [a.checked for a in imported], script=script, keep=keep)
+    findings = placeholder_findings(placeholders) + _single_language_findings(imported) + (
+        check_issue([a.checked for a in imported], script=script, keep=keep))
     files = {"issue.yaml": manifest} | {a.file: a.text for a in imported}
     write_folder(into, files, force=force)
     return lint_report(findings, folder=into, repairs=repairs, written=list(files))
+
+
+def _single_language_findings(imported: list[ImportedArticle]) -> list[Diagnostic]:
+    """An article the pasted text has in one language only is written as a single-language
+    piece; import says so once (a translation lost in the paste looks the same)."""
+    findings = []
+    for article in imported:
+        language = article.checked.language
+        if not language:
+            continue
+        name, other = ("English", "Chinese") if language == "en" else ("Chinese", "English")
+        findings.append(Diagnostic(
+            severity="warning", code="single-language", file=article.file, line=2,
+            message=f"the pasted text has this article in {name} only: it is written as a "
+                    f"single-language piece (`language: {language}`), printed across the "
+                    "full measure.",
+            hint=f"If its {other} was lost in the paste, paste it after the {name} and "
+                 "import again (or add the part and remove `language:`).",
+            evidence={"language": language, "paragraphs": len(
+                article.checked.en if language == "en" else article.checked.zh)}))
+    return findings
 
 
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

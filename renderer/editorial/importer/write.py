@@ -49,9 +49,15 @@ def yaml_scalar(value: str) -> str:
 
 def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, ArticleText]:
     """The article file's text, and the article with the file's line numbers."""
-    lines = ["---", *modeline("article").splitlines(), "title:"]
+    lines = ["---", *modeline("article").splitlines()]
+    if article.language:  # a single-language piece (docs/formats.md)
+        lines.append(f"language: {article.language}")
+    lines.append("title:")
     titles = {}
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
+        if article.language and language != article.language:
+            titles[language] = None
+            continue
         lines.append(f"  {language}: {yaml_scalar(title.text if title else '')}")
         titles[language] = dataclasses.replace(title, line=len(lines)) if title else None
     if date:
@@ -62,10 +68,11 @@ def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, Art
         lines.append("align:")
         lines.extend(f'  - "{row}"' for row in align.format_alignment(article.alignment))
     lines.append("---")
-    paragraphs: dict[str, list[TextLine]] = {}
+    paragraphs: dict[str, list[TextLine]] = {"en": [], "zh": []}
     for language, heading in (("en", "## English"), ("zh", "## 中文")):
+        if article.language and language != article.language:
+            continue
         lines += ["", heading]
-        paragraphs[language] = []
         for paragraph in getattr(article, language):
             escaped = escape_markdown(paragraph.text)
             lines += ["", escaped]
