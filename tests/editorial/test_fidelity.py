@@ -218,3 +218,19 @@ def test_names_entries_are_checked_by_the_loader(tmp_path):
     bad = run_cli("import", SEED, "--into", tmp_path / "x", "--month", "2022-02",
                   "--hant-name", "Wong")
     assert bad.returncode == 2 and "--hant-name" in bad.stderr
+
+
+def test_an_article_in_one_language_becomes_a_single_language_piece(tmp_path):
+    # The Chinese of article 3 (seed lines 25-28) is missing from the paste.
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(SEED_LINES[:24] + SEED_LINES[28:]), encoding="utf-8")
+    into = tmp_path / "out"
+    result = run_cli("import", raw, "--into", into, "--month", "2022-02", *NAMES, "--json")
+    assert result.returncode == 1
+    assert [code for file, code in codes(result) if file == "articles/03"] == [
+        "single-language"]
+    article = next((into / "articles").glob("03-*.md")).read_text(encoding="utf-8")
+    assert "language: en\n" in article and "## 中文" not in article
+    linted = run_cli("lint", into, "--json")  # the loader reads it; nothing to pair
+    assert linted.returncode == 1
+    assert [code for file, code in codes(linted) if file == "articles/03"] == []
