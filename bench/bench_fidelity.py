@@ -310,6 +310,37 @@ def structure_trials(half: list[ArticleText], rng) -> tuple[int, int]:
     return right, total
 
 
+def _dump(half: list[ArticleText], replaced: dict[int, ArticleText] | None = None) -> str:
+    lines = []
+    for index, article in enumerate(half):
+        article = (replaced or {}).get(index, article)
+        lines += [article.title_en.text, *_texts(article, "en"), article.title_zh.text,
+                  *_texts(article, "zh")]
+    return "\n".join(lines)
+
+
+def _split_shape(text: str) -> list[tuple]:
+    return [(a.en.title.text if a.en and a.en.title else None,
+             a.zh.title.text if a.zh and a.zh.title else None,
+             len(a.en.body) if a.en else 0, len(a.zh.body) if a.zh else 0)
+            for a in split_articles(text)]
+
+
+def cut_in_dump_trials(half: list[ArticleText], trials: int, rng) -> tuple[int, int]:
+    """A tail cut (as `cut`) inside the raw dump import reads: right when the split still
+    gives every article its title and its paragraphs (a cut line has no full stop, like a
+    title, and must not start an article)."""
+    right = total = 0
+    expected = [(a.title_en.text, a.title_zh.text, len(a.en), len(a.zh)) for a in half]
+    for index, article in enumerate(half):
+        for _ in range(trials):
+            for language in ("en", "zh"):
+                case = cut(article, rng, language)
+                total += 1
+                right += _split_shape(_dump(half, {index: case.article})) == expected
+    return right, total
+
+
 def run_half(name: str, half: list[ArticleText], trials: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     context = issue_context(half)
@@ -363,6 +394,9 @@ def run_half(name: str, half: list[ArticleText], trials: int, seed: int) -> list
     right, total = structure_trials(half, rng)
     rows.append(f"{'byline/caption line':<20} {total:>5} {100 * right / max(total, 1):>6.1f}% "
                 f"{'-':>9} {right:>6} {'-':>7} {total - right:>14}")
+    right, total = cut_in_dump_trials(half, trials, rng)
+    rows.append(f"{'cut line in the dump':<20} {total:>5} {100 * right / max(total, 1):>6.1f}% "
+                f"{'-':>9} {right:>6} {'-':>7} {total - right:>14}")
     for group, (found, cases) in totals.items():
         rows.append(f"  {group} recall: {found}/{cases} = {100 * found / max(cases, 1):.1f}%")
     return rows
@@ -372,10 +406,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--half", choices=["A", "B"], default=None,
+                        help="Run one half only (default: both).")
     args = parser.parse_args()
     articles = corpus_articles()
     halves = {"A (looked at)": articles[0::2], "B (held out)": articles[1::2]}
     for index, (name, half) in enumerate(halves.items()):
+        if args.half and not name.startswith(args.half):
+            continue
         print("\n".join(run_half(name, half, args.trials, args.seed + index)))
         print()
 

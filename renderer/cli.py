@@ -262,6 +262,9 @@ def add_article_(folder: Path, title: str, title_zh: str | None) -> None:
               help="Default: the latest issue's, else A4.")
 @click.option("--script", type=click.Choice(["hans", "hant"]), default="hans", show_default=True,
               help="hans: Simplified Chinese (converter damage is converted); hant: left alone.")
+@click.option("--hant-name", "hant_names", multiple=True, metavar="NAME",
+              help="A name kept in Traditional characters (repeatable; written to the "
+                   "manifest's names:, with the latest issue's).")
 @click.option("--force", is_flag=True, help="Replace an existing issue folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_verbosity
@@ -269,7 +272,7 @@ def add_article_(folder: Path, title: str, title_zh: str | None) -> None:
 def import_(raw: Path, into: Path, name_en: str | None, name_zh: str | None, slug: str | None,
             publisher: str | None, volume: int | None, number: int | None, month: str | None,
             year: int | None, published: str | None, page_size: str | None, script: str,
-            force: bool,
+            hant_names: tuple[str, ...], force: bool,
             as_json: bool) -> None:
     """Import raw pasted text into a new issue folder, repairing converter damage."""
     from renderer.editorial.importer import import_raw
@@ -277,7 +280,7 @@ def import_(raw: Path, into: Path, name_en: str | None, name_zh: str | None, slu
     report = import_raw(raw, into, name_en=name_en, name_zh=name_zh, slug=slug,
                         publisher=publisher, volume=volume, number=number, month=month,
                         year=year, published=published, page_size=page_size, script=script,
-                        force=force)
+                        hant_names=hant_names, force=force)
     _print_report(report, as_json)
 
 

@@ -136,6 +136,7 @@ class Issue:
     web_url: str | None = None  # the web edition: a QR code on the back cover
     logo: Path | None = None  # SVG or PNG inside the issue folder, in the masthead
     cover: Cover | None = None  # the lead story on page 1
+    hant_names: tuple[str, ...] = ()  # `names:` kept in Traditional characters (lint, import)
 
     @property
     def key(self) -> str:

@@ -41,9 +41,15 @@ ANCHOR_COST = 2.0        # a missing anchor costs about as much as delta = 1.5 i
 # "one" and "two" are left out: "one of the ways", "the two sides" (双方) are idiom, not counts.
 ENGLISH_NUMBER_WORDS = {
     "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
 }
+UNIT_WORDS = {"one": 1, "two": 2, **{w: n for w, n in ENGLISH_NUMBER_WORDS.items() if n < 10}}
+# "twenty-five" is 25, not 20 and 5
+TENS_UNITS = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+                        r"(one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 # English words (and exonyms) that happen to spell pinyin but are not pinyin names.
 NOT_PINYIN_NAMES = {"china", "chinese", "canada", "hong", "kong", "macao", "macau", "taipei",
                     "tibet", "he", "she", "me", "an", "a", "panda", "long", "bang", "pa"}
@@ -258,8 +264,12 @@ def english_anchors(text: str) -> Anchors:
                 r"\b(?:in|of|since|until|early|late|mid-?)\s*$", text[:m.start()]):
             continue  # "May" the verb
         mentions.append(frozenset({float(MONTH_NAMES.index(m.group(1).lower()) + 1)}))
+    for m in TENS_UNITS.finditer(text):
+        mentions.append(frozenset({float(ENGLISH_NUMBER_WORDS[m[1].lower()]
+                                         + UNIT_WORDS[m[2].lower()])}))
     mentions += [frozenset({float(ENGLISH_NUMBER_WORDS[w.lower()])})
-                 for w in EN_WORD.findall(text) if w.lower() in ENGLISH_NUMBER_WORDS]
+                 for w in EN_WORD.findall(_masked(text, TENS_UNITS))
+                 if w.lower() in ENGLISH_NUMBER_WORDS]
     names = []
     for run in NAME_RUN.finditer(text):
         words = run.group().split()
@@ -417,6 +427,27 @@ def check_anchors(english: str, chinese: str, ignore: frozenset[str] = frozenset
                        missing_en=tuple(dict.fromkeys(missing_en)))
 
 
+# --- sentence ends -----------------------------------------------------------------
+
+EN_FINAL = tuple(".!?:;…\"”’')]")
+ZH_FINAL = tuple("。！？；：…”’」』）)》】.!?")
+
+
+def ends_open(text: str, language: str) -> bool:
+    """Does the paragraph stop without sentence-final punctuation (where a cut leaves it)?
+
+    Text both languages share (a link, an address) at the end, and a byline, caption or
+    dateline line (renderer.editorial.structure), end as they are."""
+    from renderer.editorial.structure import line_kind
+
+    bare = strip_shared(text).rstrip(" *_")
+    if not bare.strip():
+        return False  # ends with a link or address
+    if line_kind(text):
+        return False  # a byline, caption or dateline does not end like a sentence
+    return not bare.endswith(EN_FINAL if language == "en" else ZH_FINAL)
+
+
 # --- the dynamic program -------------------------------------------------------
 
 
@@ -445,7 +476,16 @@ def score_pair(english: str, chinese: str, model: AlignModel) -> PairScore:
 
 ANCHOR_HIT = 1.0   # each shared anchor (at most MAX_HITS) speaks for a row
 MAX_HITS = 4
-CONFIDENT = 0.9    # every row of an `align:` written without review has this posterior
+CONFIDENT = 0.95   # every row of an `align:` written without review has this posterior
+
+
+# A pair whose shorter side lost its tail (a paste cut off mid-sentence) is still one
+# pair: the DP must not take it for two untranslated paragraphs (1:0 and 0:1) and shift
+# every row after it. The prior of that hypothesis depends on the evidence a cut leaves:
+# a paragraph that ends without sentence-final punctuation is cut far more often than
+# one that ends like a sentence (cut at a full stop).
+TRUNCATED_PRIOR = {True: 0.2, False: 0.01}  # short side ends open / ends like a sentence
+KEPT_MARGIN = 0.7  # translation reorders a sentence: only the first 70 % of the kept share
 
 
 def _pair_cost(en: list[str], zh: list[str], model: AlignModel) -> float:
@@ -456,9 +496,30 @@ def _pair_cost(en: list[str], zh: list[str], model: AlignModel) -> float:
     english, chinese = " ".join(en), "".join(zh)
     delta = model.delta(length_en(english), length_zh(chinese))
     check = check_anchors(english, chinese, model.common_names)
-    missing = len(check.missing) + len(check.missing_en)
-    return (prior + length_cost(delta) + ANCHOR_COST * missing
-            - ANCHOR_HIT * min(MAX_HITS, len(check.found)))
+    hits = ANCHOR_HIT * min(MAX_HITS, len(check.found))
+    whole = (length_cost(delta) + ANCHOR_COST * (len(check.missing) + len(check.missing_en))
+             - hits)
+    if kind != (1, 1) or delta == 0:
+        return prior + whole
+    # Truncated: the short side's length says nothing (any fraction of the other), and
+    # the anchors of its lost tail are missing as expected. Its own anchors must still be
+    # found in the other side, and so must the other side's anchors in the part the kept
+    # text translates (its first `kept` share, less a margin for word order).
+    short = "zh" if delta > 0 else "en"
+    if short == "zh":
+        kept = length_zh(chinese) * model.ratio / max(length_en(english), 1)
+        head = check_anchors(english[:int(len(english) * kept * KEPT_MARGIN)], chinese,
+                             model.common_names).missing
+        lacking = len(head) + len(check.missing_en)
+    else:
+        kept = length_en(english) / max(model.ratio * length_zh(chinese), 1)
+        head = check_anchors(english, chinese[:int(len(chinese) * kept * KEPT_MARGIN)],
+                             model.common_names).missing_en
+        lacking = len(head) + len(check.missing)
+    opened = ends_open(chinese if short == "zh" else english, short)
+    cut = -math.log(TRUNCATED_PRIOR[opened]) + ANCHOR_COST * lacking - hits
+    low = min(whole, cut)
+    return prior + low - math.log(math.exp(low - whole) + math.exp(low - cut))
 
 
 @dataclass(frozen=True)

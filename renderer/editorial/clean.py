@@ -104,13 +104,15 @@ def has_converter_damage(text: str) -> bool:
     return any(_is_annotation_run(m.group()) for m in PINYIN_ANNOTATIONS.finditer(text))
 
 
-def clean_chinese(text: str, *, script: str = "hans", simplify: bool | None = None
-                  ) -> CleanResult:
+def clean_chinese(text: str, *, script: str = "hans", simplify: bool | None = None,
+                  keep: tuple[str, ...] = ()) -> CleanResult:
     """Repair converter damage in one Chinese title or paragraph.
 
     `script` is the issue's Chinese script, "hans" (Simplified) or "hant"
     (Traditional). `simplify` forces (True) or forbids (False) the t2s
     conversion; by default it runs for a "hans" text showing converter damage.
+    `keep` are names written in Traditional characters that stay so (the manifest's
+    `names:` with `script: hant`): every other character is converted.
     """
     if script not in ("hans", "hant"):
         raise ValueError(f"script must be 'hans' or 'hant', not {script!r}")
@@ -119,6 +121,9 @@ def clean_chinese(text: str, *, script: str = "hans", simplify: bool | None = No
     elif script == "hant":
         simplify = False
     repairs: Counter = Counter()
+    def _to_simplified(text: str) -> tuple[str, int]:
+        return _simplified_keeping(text, keep)
+
     steps = [_remove_pinyin_annotations] + ([_to_simplified] if simplify else []) + [
         _full_width_brackets, _full_width_punctuation]
     current = text
@@ -157,7 +162,22 @@ def _remove_pinyin_annotations(text: str) -> tuple[str, int]:
     return PINYIN_ANNOTATIONS.sub(remove, text), count
 
 
-def _to_simplified(text: str) -> tuple[str, int]:
+def _simplified_keeping(text: str, keep: tuple[str, ...]) -> tuple[str, int]:
+    """t2s of everything but the names in `keep` (each converted part on its own)."""
+    names = sorted({name for name in keep if name and name in text}, key=len, reverse=True)
+    if not names:
+        return _simplified(text)
+    parts = re.split("(" + "|".join(map(re.escape, names)) + ")", text)
+    count = 0
+    for index in range(0, len(parts), 2):  # odd indices are the kept names
+        parts[index], changed = _simplified(parts[index])
+        count += changed
+    return "".join(parts), count
+
+
+def _simplified(text: str) -> tuple[str, int]:
+    if not text:
+        return text, 0
     converted = _t2s().convert(text)
     if len(converted) == len(text):
         return converted, sum(a != b for a, b in zip(text, converted))

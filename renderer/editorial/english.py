@@ -30,9 +30,9 @@ LIGATURES = ("ffi", "ffl", "ff", "fi", "fl")
 QUESTION = re.compile(r"[A-Za-z]*(?:[A-Za-z][?\uFFFD]|[?\uFFFD][A-Za-z])[A-Za-z?\uFFFD]*"
                       r"|\uFFFD")
 GLUED = [
-    (re.compile(r"\b[A-Za-z]{2,}[,;:!?][A-Z][a-z]+"), "a space after the punctuation"),
+    (re.compile(r"\b[A-Za-z]{2,}[,;:!?][“\"‘]?[A-Z][a-z]+"), "a space after the punctuation"),
     (re.compile(r"(?<![.\w])[a-z]{2,}\.[A-Z][a-z]{2,}"), "a space after the full stop"),
-    (re.compile(r"\b\d+(?:st|nd|rd|th)[A-Z][a-z]+"), "a space after the ordinal"),
+    (re.compile(r"\b\d+(?:st|nd|rd|th)(?:[A-Z][a-z]+|[a-z]{2,})"), "a space after the ordinal"),
     (re.compile(r"\b[A-Za-z]+[“\"‘][A-Za-z]+"), "a space before the quotation mark"),
     (re.compile(r"\b[A-Za-z]+[”][A-Za-z]+"), "a space after the quotation mark"),
     (re.compile(r"\b[A-Za-z]+['’]s[A-Za-z]{2,}"), "a space after the 's"),
@@ -208,7 +208,7 @@ def find_damage(text: str, known: frozenset[str] = frozenset()) -> list[Damage]:
         if word[:1].islower() or not _syllable_count(lower) or any(
                 lower.startswith(name) or lower.endswith(name) for name in known
                 if len(name) >= 4):
-            split = _glued_split(lower, known)
+            split = _glued_split(lower, known, lower_case=word[:1].islower())
             if split:
                 add("glued", match.span(), split)
                 continue
@@ -239,6 +239,7 @@ FUNCTION_WORDS = frozenset(
     "over under after before during its their this that these those which who is are was "
     "were be been has have had will would can they we he she it you our his her them us "
     "not also more most very such up out off down than all each both every many several another "
+    "your my mine "
     "one two three four five six seven eight nine ten".split())
 INFLECTIONS = ("s", "ed", "ing", "ly")
 
@@ -292,10 +293,14 @@ def _camel_glued(left: str, right: str, known: frozenset[str]) -> bool:
     return left_ok and right_ok and (left[:1].islower() or len(left) >= 3)
 
 
-def _glued_split(lower: str, known: frozenset[str] = frozenset()) -> str | None:
+def _glued_split(lower: str, known: frozenset[str] = frozenset(), *,
+                 lower_case: bool = False) -> str | None:
     """Two words without the space between them: one of them a function word ("ofthe",
     "cooperationbetween"), or both common; compounds ("roadmap") are words and are not
-    looked at. The issue's own proper nouns count as words ("Kiprono" + "won")."""
+    looked at. The issue's own proper nouns count as words ("Kiprono" + "won"). A word
+    in lower case (no name) that is two common words of four letters or more is glued
+    ("sweetrice", "hostfamilies"); a capitalised one may be a name ("Fishman") and needs
+    an inflected first part or two very common ones."""
     def part(word: str, minimum: int) -> bool:
         return is_english(word, minimum) or word in known
 
@@ -305,6 +310,9 @@ def _glued_split(lower: str, known: frozenset[str] = frozenset()) -> str | None:
         if a in FUNCTION_WORDS and part(b, 50) and len(b) >= 3:
             found = f"{a} {b}"
         elif b in FUNCTION_WORDS and part(a, 50) and len(a) >= 3:
+            found = f"{a} {b}"
+        elif lower_case and min(len(a), len(b)) >= 4 and part(a, MIN_PART // 2) and part(
+                b, MIN_PART // 2):
             found = f"{a} {b}"
         elif min(len(a), len(b)) >= 3 and part(a, MIN_PART // 4) and part(b, MIN_PART // 4) and (
                 a.endswith(INFLECTIONS) or (part(a, 20 * MIN_PART) and part(b, 20 * MIN_PART))):

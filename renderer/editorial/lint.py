@@ -26,7 +26,6 @@ from pathlib import Path
 from renderer.diagnostics import Diagnostic, Report
 from renderer.editorial import align, english, words
 from renderer.editorial.clean import clean_chinese, corrupted_spans
-from renderer.editorial.structure import line_kind
 from renderer.model import Alignment
 from renderer.text import HAN, is_han
 
@@ -34,8 +33,6 @@ TRUNCATION_DELTA = 1.5  # Gale-Church delta beyond which a pair is suspicious ..
 # ... but only flagged when an anchor (number, pinyin name) is missing as well, or:
 SHORT_FRACTION = 0.5    # one side is under half the length the other predicts ...
 SHORT_DELTA = 2.5       # ... and that is this many standard deviations off.
-EN_FINAL = tuple(".!?:;…\"”’')]")
-ZH_FINAL = tuple("。！？；：…”’」』）)》】.!?")
 CHINESE_IN_ENGLISH = 4  # Han characters in an English paragraph that make it wrong-language
 ENGLISH_RUN = re.compile(r"(?:[A-Za-z]+[ ,'’-]+){5,}[A-Za-z]+")
 
@@ -70,6 +67,7 @@ class Context:
     model: align.AlignModel
     known: frozenset[str] = frozenset()  # the issue's proper nouns
     script: str = "hans"
+    keep: tuple[str, ...] = ()  # names kept in Traditional characters (manifest `names:`)
 
 
 def lint_report(diagnostics: list[Diagnostic], *, folder: Path | None = None,
@@ -94,15 +92,17 @@ def issue_model(articles: list[ArticleText]) -> align.AlignModel:
     return align.estimate_model(pairs, [p.text for a in articles for p in a.en])
 
 
-def issue_context(articles: list[ArticleText], script: str = "hans") -> Context:
+def issue_context(articles: list[ArticleText], script: str = "hans",
+                  keep: tuple[str, ...] = ()) -> Context:
     known = english.proper_nouns([p.text for a in articles for p in a.en]
                                  + [a.title_en.text for a in articles if a.title_en],
                                  [p.text for a in articles for p in a.zh])
-    return Context(model=issue_model(articles), known=known, script=script)
+    return Context(model=issue_model(articles), known=known, script=script, keep=tuple(keep))
 
 
-def check_issue(articles: list[ArticleText], *, script: str = "hans") -> list[Diagnostic]:
-    context = issue_context(articles, script)
+def check_issue(articles: list[ArticleText], *, script: str = "hans",
+                keep: tuple[str, ...] = ()) -> list[Diagnostic]:
+    context = issue_context(articles, script, keep)
     findings: list[Diagnostic] = []
     for article in articles:
         findings.extend(check_article(article, context))
@@ -151,11 +151,9 @@ def _check_article_text(article: ArticleText, context: Context) -> list[Diagnost
     for language, other in (("en", "zh"), ("zh", "en")):
         if not getattr(article, language) and getattr(article, other):
             add(f"{language}-missing", 1, "error",
-                f"a single-language piece: the article has {_name(other)} paragraphs but no "
-                f"{_name(language)} ones, and the press prints every article in both "
-                "languages (single-language pieces are not supported yet).",
-                hint=f"Add the {_name(language)} translation, or take the article out of "
-                     "the manifest's `articles:`.")
+                f"the article has {_name(other)} paragraphs but no {_name(language)} ones.",
+                hint=f"Add the {_name(language)} translation, or make it a single-language "
+                     f"piece with `language: {other}` (docs/formats.md).")
     if not article.en or not article.zh:
         return findings
     _check_pairs(add, article, context.model)
@@ -181,7 +179,7 @@ def _check_text(add, prefix: str, text: TextLine, language: str, context: Contex
             "restore them from the original.", **evidence)
     if language == "zh":
         result = clean_chinese(text.text, script=context.script,
-                               simplify=context.script == "hans")
+                               simplify=context.script == "hans", keep=context.keep)
         if result.repairs:
             changed = sorted({f"{a}→{b}" for a, b in zip(text.text, result.text) if a != b}
                              ) if len(result.text) == len(text.text) else []
@@ -206,6 +204,11 @@ def _check_text(add, prefix: str, text: TextLine, language: str, context: Contex
             f"('{text.text[first:first + 20]}'): is it in the wrong part of the article?",
             characters=len(han))
     damage = english.find_damage(text.text, context.known)
+    if prefix.startswith("para") and align.ends_open(text.text, "en"):
+        # A word cut off at the end ("visi") is the truncation's evidence, reported with
+        # the pair: not a misspelling of its own.
+        tail = text.text.rstrip()
+        damage = [d for d in damage if not (d.kind == "misspelt" and tail.endswith(d.text))]
     if damage:
         add(f"{prefix}-damaged", text.line, "warning",
             f"the English shows converter damage: {', '.join(d.shown() for d in damage)}.",
@@ -282,15 +285,6 @@ def _side_by_side(aligned: align.Aligned, en: list[str], zh: list[str]) -> list[
     return shown
 
 
-def _ends_open(text: str, language: str) -> bool:
-    bare = align.strip_shared(text).rstrip(" *_")
-    if not bare.strip():
-        return False  # ends with a link or address
-    if line_kind(text):
-        return False  # a byline, caption or dateline does not end like a sentence
-    return not bare.endswith(EN_FINAL if language == "en" else ZH_FINAL)
-
-
 def _last_word_note(text: str) -> str | None:
     tokens = re.findall(r"[A-Za-z]+$", text.rstrip())
     if not tokens or words.is_word(tokens[0]):
@@ -310,7 +304,7 @@ def _check_truncation(add, number: int, lines: dict[str, int | None], score: ali
     fraction = {"zh": score.length_zh / max(predicted_zh, 1),
                 "en": score.length_en / max(predicted_en, 1)}
     missing = {"zh": list(score.anchors.missing), "en": list(score.anchors.missing_en)}
-    open_end = {"en": _ends_open(last_en, "en"), "zh": _ends_open(last_zh, "zh")}
+    open_end = {"en": align.ends_open(last_en, "en"), "zh": align.ends_open(last_zh, "zh")}
     off = {"zh": score.delta, "en": -score.delta}
     for side in ("zh", "en"):
         reasons = []
@@ -370,7 +364,7 @@ def lint_folder(folder: Path, *, script: str = "hans") -> Report:
         unsupported += _unsupported_syntax(article, file)
     from renderer.prepare.coverage import lint_diagnostics
 
-    findings = (check_issue(articles, script=script) + unsupported
+    findings = (check_issue(articles, script=script, keep=issue.hant_names) + unsupported
                 + _unlisted_articles(issue) + _skeleton_text(issue))
     findings += lint_diagnostics(issue, lambda path: _relative(path, folder))
     return lint_report(findings, folder=folder)

@@ -25,6 +25,7 @@ from renderer.policy import (
     PAGE_SIZES_MM,
     custom_page_size,
 )
+from renderer.text import has_han
 
 MANIFEST = "issue.yaml"
 MAX_MANIFEST_BYTES = 200_000
@@ -67,6 +68,7 @@ def load_issue(folder: Path) -> Issue:
     colophon = f.take("colophon", schema.text_list, default=())
     print_settings = f.take("print", _print_settings, default=PrintSettings())
     email = f.take("email", _email_settings, default=EmailSettings())
+    hant_names = f.take("names", _names, default=())
     article_paths = f.take("articles", _article_paths(folder), required=True)
     f.finish()
     doc.raise_collected()
@@ -84,7 +86,27 @@ def load_issue(folder: Path) -> Issue:
         articles=articles, colophon=colophon,
         published=_publication_time(published, year, month),
         email=email, print=print_settings, publisher_zh=publisher_zh, web_url=web_url,
-        logo=logo, cover=cover)
+        logo=logo, cover=cover, hant_names=hant_names)
+
+
+def _names(f: Fields, value, path) -> tuple[str, ...]:
+    """`names:`, each `{zh: 梁愛詩, script: hant}`: a person's name printed in the
+    characters its owner writes it in, kept when the rest of a Simplified issue is converted
+    (renderer.editorial: import and lint)."""
+    if not isinstance(value, list):
+        raise f.error("must be a list of names (lines starting with '- zh:')", path)
+    names = []
+    for i, item in enumerate(value):
+        sub = f.sub(item, path + (i,))
+        name = sub.take("zh", schema.text, required=True)
+        sub.take("script", schema.one_of("hant"), required=True)
+        sub.finish()
+        if name and not has_han(name):
+            f.doc.errors.append(f.error("must be a name in Chinese characters",
+                                        path + (i, "zh")))
+        elif name:
+            names.append(name)
+    return tuple(names)
 
 
 def _load_articles(paths, folder: Path) -> tuple:

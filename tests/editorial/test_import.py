@@ -173,7 +173,7 @@ def test_month_from_datelines_needs_a_year(tmp_path):
     assert str(issue.articles[0].date) == "2022-02-22"
 
 
-def test_one_language_article_is_flagged_not_dropped(tmp_path):
+def test_one_language_article_is_a_flagged_single_language_piece(tmp_path):
     # Drop the Chinese of article 3 (seed lines 25-28): its English stands alone.
     lines = SEED_LINES[:24] + SEED_LINES[28:]
     raw = tmp_path / "gap.txt"
@@ -181,6 +181,10 @@ def test_one_language_article_is_flagged_not_dropped(tmp_path):
     report = import_raw(raw, tmp_path / "out", month="2022-02")
     assert len([name for name in report.figures["wrote"] if name.startswith("articles/")]) == 7
     flagged = {(f.file[:11], f.code, f.severity) for f in report.diagnostics}
-    assert ("articles/03", "zh-missing", "error") in flagged
-    assert ("articles/03", "title-zh-missing", "error") in flagged
+    assert ("articles/03", "single-language", "warning") in flagged
+    assert not [f for f in report.diagnostics if f.file.startswith("articles/03")
+                and f.code != "single-language"]
     assert report.needs_human
+    # Written as a single-language piece the loader reads (and lint has nothing to pair).
+    article = load_issue(tmp_path / "out").articles[2]
+    assert article.language == "en" and not article.zh and len(article.en) == 3

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from renderer.diagnostics import Report
+from renderer.diagnostics import Diagnostic, Report
 from renderer.editorial import align
 from renderer.editorial.clean import clean_chinese
 from renderer.editorial.english import repair_ligatures
@@ -31,7 +31,7 @@ from renderer.load import schema
 from renderer.load.schema import Fields
 from renderer.load.source import YamlDoc, read_text
 from renderer.policy import MONTHS_EN, PAGE_SIZES_MM
-from renderer.text import slugify
+from renderer.text import has_han, slugify
 
 __all__ = ["import_raw", "Report"]
 
@@ -54,14 +54,16 @@ def import_raw(raw: Path, into: Path, *,
                volume: int | None = None, number: int | None = None,
                month: str | None = None, year: int | None = None,
                published: dt.date | None = None, page_size: str | None = None,
-               script: str = "hans", force: bool = False) -> Report:
+               script: str = "hans", hant_names: tuple[str, ...] = (),
+               force: bool = False) -> Report:
     """Import `raw` into the issue folder `into`; returns what was repaired and found.
 
     The month is `month` ("2022-02"); without it, the folder's name when it is YYYY-MM,
     else `year` plus the month most English "On February 22nd" datelines name. What is
     not given (names, publisher, slug, page size, colophon, mail settings) is taken from
     the latest issue beside `into` (same volume, number + 1); placeholders are written,
-    and flagged, only when there is none. Raises PressError for input that is not a
+    and flagged, only when there is none. Names kept in Traditional characters are the
+    latest issue's `names:` and `hant_names`. Raises PressError for input that is not a
     bilingual dump (empty, binary, not UTF-8, one language only).
     """
     raw, into = Path(raw), Path(into)
@@ -78,11 +80,18 @@ def import_raw(raw: Path, into: Path, *,
         raise PressError("the target folder already exists and is not empty.", file=into,
                          fix="Choose another folder, or pass --force to replace it.")
 
+    settings, placeholders = issue_settings(
+        into, {"name_en": name_en, "name_zh": name_zh, "slug": slug, "publisher": publisher,
+               "volume": volume, "number": number, "page_size": page_size})
+    settings["names"] = names = _kept_names(settings.get("names"), hant_names)
+    keep = tuple(entry["zh"] for entry in names)
+
     # Every Traditional character of a Simplified issue is converted (OpenCC t2s, with its
-    # phrase table), whether or not the paragraph shows other converter damage.
+    # phrase table), whether or not the paragraph shows other converter damage, except in
+    # the names the manifest keeps in Traditional characters.
     simplify = script == "hans"
     repairs: Counter = Counter()
-    cleaned = [_clean_article(a, script, simplify, repairs) for a in raw_articles]
+    cleaned = [_clean_article(a, script, simplify, repairs, keep) for a in raw_articles]
     model = align.estimate_model(
         [(en.text, zh.text) for a in cleaned for en, zh in zip(a.en, a.zh)],
         [p.text for a in cleaned for p in a.en])
@@ -93,6 +102,8 @@ def import_raw(raw: Path, into: Path, *,
         aligned = (align.align_with_confidence([p.text for p in article.en],
                                                [p.text for p in article.zh], model)
                    if article.en and article.zh else None)
+        if bool(article.en) != bool(article.zh):
+            article.language = "en" if article.en else "zh"  # a single-language piece
         rows = aligned.rows if aligned else None
         if rows is not None and align.is_one_to_one(rows) and len(article.en) == len(article.zh):
             rows = None
@@ -102,16 +113,34 @@ def import_raw(raw: Path, into: Path, *,
         text_md, checked = render_article(article, _dateline(article, year_month))
         imported.append(ImportedArticle(file=article.file, text=text_md, checked=checked))
 
-    settings, placeholders = issue_settings(
-        into, {"name_en": name_en, "name_zh": name_zh, "slug": slug, "publisher": publisher,
-               "volume": volume, "number": number, "page_size": page_size})
     manifest = render_manifest(month=year_month, published=published,
                                articles=[a.file for a in imported], **settings)
-    findings = placeholder_findings(placeholders) + check_issue(
-        [a.checked for a in imported], script=script)
+    findings = placeholder_findings(placeholders) + _single_language_findings(imported) + (
+        check_issue([a.checked for a in imported], script=script, keep=keep))
     files = {"issue.yaml": manifest} | {a.file: a.text for a in imported}
     write_folder(into, files, force=force)
     return lint_report(findings, folder=into, repairs=repairs, written=list(files))
+
+
+def _single_language_findings(imported: list[ImportedArticle]) -> list[Diagnostic]:
+    """An article the pasted text has in one language only is written as a single-language
+    piece; import says so once (a translation lost in the paste looks the same)."""
+    findings = []
+    for article in imported:
+        language = article.checked.language
+        if not language:
+            continue
+        name, other = ("English", "Chinese") if language == "en" else ("Chinese", "English")
+        findings.append(Diagnostic(
+            severity="warning", code="single-language", file=article.file, line=2,
+            message=f"the pasted text has this article in {name} only: it is written as a "
+                    f"single-language piece (`language: {language}`), printed across the "
+                    "full measure.",
+            hint=f"If its {other} was lost in the paste, paste it after the {name} and "
+                 "import again (or add the part and remove `language:`).",
+            evidence={"language": language, "paragraphs": len(
+                article.checked.en if language == "en" else article.checked.zh)}))
+    return findings
 
 
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -163,6 +192,7 @@ OPTION_FIELDS = {  # option -> (manifest field, kind)
     "published": ("published", schema.date),
     "page_size": ("page_size", schema.one_of(*PAGE_SIZES_MM)),
     "month": ("month", schema.month),
+    "hant_name": ("names.zh", schema.text),
 }
 
 
@@ -210,10 +240,26 @@ def _issue_month(month: str | None, year: int | None, articles: list[RawArticle]
     return _check_option("month", f"{year:04d}-{found:02d}")
 
 
+def _kept_names(copied, given: tuple[str, ...]) -> list[dict]:
+    """The `names:` entries to write: the latest issue's (as the loader reads them) and
+    the names given, once each."""
+    names = [entry["zh"].strip() for entry in copied or ()
+             if isinstance(entry, dict) and entry.get("script") == "hant"
+             and isinstance(entry.get("zh"), str) and entry["zh"].strip()]
+    for name in given:
+        _check_option("hant_name", name)
+        if not has_han(name):
+            raise PressError(f"the option --hant-name cannot be used: {name!r} has no Chinese "
+                             "characters.", fix="Give the name as it is written in Chinese, "
+                                                "e.g. --hant-name 梁愛詩.")
+        names.append(name.strip())
+    return [{"zh": name, "script": "hant"} for name in dict.fromkeys(names)]
+
+
 def _clean_article(raw_article: RawArticle, script: str, simplify: bool,
-                   repairs: Counter) -> ArticleText:
+                   repairs: Counter, keep: tuple[str, ...] = ()) -> ArticleText:
     def chinese(line) -> TextLine:
-        result = clean_chinese(line.text, script=script, simplify=simplify)
+        result = clean_chinese(line.text, script=script, simplify=simplify, keep=keep)
         repairs.update(result.repairs)
         return TextLine(result.text, source_line=line.number)
 

@@ -3,7 +3,8 @@ the new folder, or placeholders that are flagged.
 
 An editor imports the next issue next to the previous ones (`--into issues/2022-03` beside
 `issues/2022-02`): the newsletter's names, publisher, slug, page size, colophon and print
-and mail settings stay; the volume stays and the number goes up by one.
+and mail settings stay, and so do the names kept in Traditional characters (`names:`); the
+volume stays and the number goes up by one.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def issue_settings(into: Path, given: dict) -> tuple[dict, dict[str, str]]:
                   "volume": data.get("volume"),
                   "number": data["number"] + 1 if isinstance(data.get("number"), int) else None,
                   "page_size": data.get("page_size"), "colophon": data.get("colophon"),
-                  "print_settings": data.get("print"), "email": data.get("email")}
+                  "print_settings": data.get("print"), "email": data.get("email"),
+                  "names": data.get("names") if isinstance(data.get("names"), list) else None}
         for key, value in copied.items():
             if value is not None and key not in settings:
                 settings[key] = value

@@ -9,6 +9,8 @@ line). Nothing marks the boundaries, so they are read from the text itself:
   English word), measured with pinyin annotations like ``國(guó)`` removed;
 * a title is a short line without a final full stop that is followed by body
   lines of the same language, or the first line after a change of language;
+* a title-shaped line inside a run of one language that makes the paragraph counts of the
+  two languages agree is a paragraph cut short, not a title (`rejoin_cut_paragraphs`);
 * a byline (``文/本刊记者 …``, ``By …``) becomes the article's byline, and a photo
   caption (``① …``), a dateline alone on its line, a pull quote and a caption right
   under a title stay in their article as paragraphs (renderer.editorial.structure):
@@ -48,6 +50,7 @@ class Block:
     title: Line | None
     body: list[Line] = field(default_factory=list)
     bylines: list[Line] = field(default_factory=list)
+    inside: bool = False  # its title was found inside a run of one language
 
 
 @dataclass
@@ -113,7 +116,7 @@ def split_blocks(lines: list[Line]) -> list[Block]:
             blocks.append(Block(language=line.language, title=title,
                                 body=[] if title else [line]))
         elif starts_article:
-            blocks.append(Block(language=line.language, title=line))
+            blocks.append(Block(language=line.language, title=line, inside=True))
         else:
             blocks[-1].body.append(line)
     # A language run of one short line and nothing else is a title without a body.
@@ -123,8 +126,44 @@ def split_blocks(lines: list[Line]) -> list[Block]:
     return blocks
 
 
+def rejoin_cut_paragraphs(blocks: list[Block]) -> list[Block]:
+    """A title-shaped line inside a run of one language is a paragraph cut short (a paste
+    that lost its tail ends without a full stop, like a title) when keeping it in the
+    block before brings that article's paragraph count closer to its translation's.
+
+    Chinese: English E, Chinese Z1, then Z2 from inside the run: Z1 + Z2 is E's
+    translation when its count is nearer E's than Z1's alone. English: E1, then E2 from
+    inside the run, then Chinese Z: E1 + E2 is Z's original when nearer Z's count than
+    E2's alone. A real second article (a single-language piece) leaves the counts
+    further apart when joined, and stays.
+    """
+    blocks = list(blocks)
+    index = 1
+    while index < len(blocks):
+        block, before = blocks[index], blocks[index - 1]
+        if not block.inside or before.language != block.language:
+            index += 1
+            continue
+        joined = len(before.body) + 1 + len(block.body)
+        if block.language == "zh":
+            partner = blocks[index - 2] if index >= 2 else None
+            apart, together = len(before.body), joined
+        else:
+            partner = blocks[index + 1] if index + 1 < len(blocks) else None
+            apart, together = len(block.body), joined
+        if (partner is None or partner.language == block.language
+                or abs(together - len(partner.body)) >= abs(apart - len(partner.body))):
+            index += 1
+            continue
+        before.body += [block.title, *block.body]
+        before.bylines += block.bylines
+        del blocks[index]
+    return blocks
+
+
 def pair_blocks(blocks: list[Block]) -> list[RawArticle]:
     """English block + the Chinese block right after it = one article."""
+    blocks = rejoin_cut_paragraphs(blocks)
     articles: list[RawArticle] = []
     index = 0
     while index < len(blocks):

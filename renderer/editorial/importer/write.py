@@ -49,9 +49,15 @@ def yaml_scalar(value: str) -> str:
 
 def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, ArticleText]:
     """The article file's text, and the article with the file's line numbers."""
-    lines = ["---", *modeline("article").splitlines(), "title:"]
+    lines = ["---", *modeline("article").splitlines()]
+    if article.language:  # a single-language piece (docs/formats.md)
+        lines.append(f"language: {article.language}")
+    lines.append("title:")
     titles = {}
     for language, title in (("en", article.title_en), ("zh", article.title_zh)):
+        if article.language and language != article.language:
+            titles[language] = None
+            continue
         lines.append(f"  {language}: {yaml_scalar(title.text if title else '')}")
         titles[language] = dataclasses.replace(title, line=len(lines)) if title else None
     if date:
@@ -62,10 +68,11 @@ def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, Art
         lines.append("align:")
         lines.extend(f'  - "{row}"' for row in align.format_alignment(article.alignment))
     lines.append("---")
-    paragraphs: dict[str, list[TextLine]] = {}
+    paragraphs: dict[str, list[TextLine]] = {"en": [], "zh": []}
     for language, heading in (("en", "## English"), ("zh", "## 中文")):
+        if article.language and language != article.language:
+            continue
         lines += ["", heading]
-        paragraphs[language] = []
         for paragraph in getattr(article, language):
             escaped = escape_markdown(paragraph.text)
             lines += ["", escaped]
@@ -78,14 +85,16 @@ def render_article(article: ArticleText, date: dt.date | None) -> tuple[str, Art
 def render_manifest(*, name_en: str, name_zh: str, slug: str, publisher: str, volume: int,
                     number: int, month: tuple[int, int], published: dt.date | None,
                     page_size: str, articles: list[str], colophon: list | None = None,
-                    print_settings: dict | None = None, email: dict | None = None) -> str:
+                    print_settings: dict | None = None, email: dict | None = None,
+                    names: list | None = None) -> str:
     lines = [*modeline("issue").splitlines(), "newsletter:", f"  en: {yaml_scalar(name_en)}", f"  zh: {yaml_scalar(name_zh)}",
              f"slug: {slug}", f"publisher: {yaml_scalar(publisher)}",
              f"volume: {volume}", f"number: {number}", f"month: {month[0]:04d}-{month[1]:02d}",
              f"page_size: {page_size}"]
     if published:
         lines.append(f"published: {published.isoformat()}")
-    for key, value in (("colophon", colophon), ("print", print_settings), ("email", email)):
+    for key, value in (("colophon", colophon), ("print", print_settings), ("email", email),
+                       ("names", names)):
         if value:
             dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
                                     width=1_000_000)
