@@ -4,7 +4,8 @@ load -> (font coverage gate) -> prepare -> compose -> typeset -> verify -> deliv
 Each stage is a module of its own; this one runs them in order and decides
 what is written:
 - the shared work (load, prepare, compose) is done once for both editions;
-- the two typesets run in parallel processes when the machine has the cores;
+- the two typesets run in parallel processes when the machine has the cores, and
+  lint's findings and the web edition are made here meanwhile;
 - an edition whose inputs have not changed is not built again (renderer.deliver.cache);
 - a PDF that fails its preflight, or the email budget, is never written.
 """
@@ -102,26 +103,28 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 supplement, out_root / cache.CACHE_FOLDER / "fonts"))
         result.warnings.extend(prepared.warnings)
         result.warnings.extend(library_warnings())
-        result.findings = _content_findings(folder)
-        _refuse_if_strict(result, strict)
         target_folder = out_root / issue.key
         with files.build_lock(target_folder):
             files.remove_stale_partials(target_folder)
             files.remove_stale_partials(out_root / cache.CACHE_FOLDER)
-            web_staged = _stage_web(prepared, out_root, step) if web_todo else None
             if todo:
                 step("typeset and verify " + " and ".join(todo))
             try:
-                done = typesetters.run(
+                typesetters.submit(
                     _make_edition, [(prepared, compose(prepared, edition), out_root)
                                     for edition in todo])
+                # While the workers typeset: lint's findings and the web edition.
+                result.findings = _content_findings(folder)
+                web_staged = _stage_web(prepared, out_root, step) if web_todo else None
+                done = typesetters.collect()
                 for edition_result, _, _ in done:
                     result.warnings.extend(w for w in edition_result.warnings
                                            if w not in result.warnings)
                 _refuse_if_strict(result, strict)
             except BaseException:
-                # One edition failed (or Ctrl-C): none is written. The workers stop
-                # first, then their staged files go, while this build holds the lock.
+                # One edition failed (or Ctrl-C, or --strict): none is written. The
+                # workers stop first, then their staged files go, while this build
+                # holds the lock.
                 typesetters.stop()
                 files.remove_stale_partials(target_folder)
                 raise
@@ -258,10 +261,17 @@ class _Typesetters:
                 raise
         return self
 
-    def run(self, job, argument_tuples: list[tuple]) -> list:
+    def submit(self, job, argument_tuples: list[tuple]) -> None:
+        """Start the jobs (in the workers; without workers, `collect` runs them here)."""
+        self.pending = (job, argument_tuples)
+        if self.warm is not None:
+            self.jobs.send(self.pending)
+
+    def collect(self) -> list:
+        """The jobs' results, in order; the first job's error is raised here."""
+        job, argument_tuples = self.pending
         if self.warm is None:
             return [job(*arguments) for arguments in argument_tuples]
-        self.jobs.send((job, argument_tuples))
         outcomes = []
         for reader in self.results[:len(argument_tuples)]:
             try:
