@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
+from renderer.editorial.structure import line_kind
 from renderer.model import Alignment
 from renderer.policy import MONTHS_EN
 from renderer.text import is_han
@@ -438,8 +439,6 @@ def ends_open(text: str, language: str) -> bool:
 
     Text both languages share (a link, an address) at the end, and a byline, caption or
     dateline line (renderer.editorial.structure), end as they are."""
-    from renderer.editorial.structure import line_kind
-
     bare = strip_shared(text).rstrip(" *_")
     if not bare.strip():
         return False  # ends with a link or address

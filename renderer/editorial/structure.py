@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from renderer.editorial.align import MONTH_NAMES
+from renderer.policy import MONTHS_EN
 from renderer.text import HAN_RANGES
 
 BYLINE = re.compile(
@@ -18,7 +18,7 @@ BYLINE = re.compile(
     r"|(?:文|图|文图|图文|文／图|文/图|记者|本刊记者|通讯员|撰稿|供稿|摄影|摄)\s*[/／:：|｜]"
     r"|(?:本刊记者|特约记者|通讯员)\s)")
 PHOTO_CAPTION = re.compile(r"^(?:[\u2460-\u2473\u2776-\u277f]|(?:Photo|Caption|图片|图)\s*\d*\s*[:：])")
-MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
+MONTH = "|".join(MONTHS_EN)
 DATELINE = re.compile(
     rf"^(?:[A-Z][A-Za-z .'-]{{0,40}},\s*)?(?:(?:{MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?"
     rf"(?:,? \d{{4}})?|\d{{1,2}} (?:{MONTH}) \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})[.:]?$"
