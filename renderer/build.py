@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from renderer import interrupt
 from renderer.deliver import cache, files
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
@@ -121,6 +122,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                     result.warnings.extend(w for w in edition_result.warnings
                                            if w not in result.warnings)
                 _refuse_if_strict(result, strict)
+                interrupt.checkpoint()  # a Ctrl-C Python swallowed still stops us here
             except BaseException:
                 # One edition failed (or Ctrl-C, or --strict): none is written. The
                 # workers stop first, then their staged files go, while this build

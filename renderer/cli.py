@@ -31,7 +31,7 @@ from pathlib import Path  # noqa: E402
 
 import click  # noqa: E402
 
-from renderer import __version__  # noqa: E402
+from renderer import __version__, interrupt  # noqa: E402
 from renderer.errors import PressError  # noqa: E402
 from renderer.policy import EDITIONS, OUTPUTS, PAGE_SIZES_MM  # noqa: E402
 
@@ -61,7 +61,7 @@ def _guarded(command):
 
         console.configure(root.meta.get("verbose", 0) - root.meta.get("quiet", 0))
         try:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: see below
+            interrupt.install()  # Ctrl-C: see below, and renderer.interrupt
             return command(*args, **kwargs)
         except PressError as error:
             if debug:

@@ -240,14 +240,26 @@ def test_the_build_lock_serializes_processes(tmp_path: Path):
     assert after.stdout.startswith("locked")
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.6, 0.9])
+@pytest.fixture(scope="module")
+def build_seconds(tmp_path_factory) -> float:
+    """How long a cold build of the tiny issue takes here, start-up included."""
+    folder = tmp_path_factory.mktemp("timed")
+    started = time.monotonic()
+    assert run_cli("build", write_tiny_issue(folder / "issue"), "--out",
+                   folder / "dist").returncode == 0
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.35, 0.6, 0.85])
 def test_ctrl_c_early_in_a_build_is_quiet_and_leaves_nothing(issue: Path, tmp_path: Path,
-                                                            delay: float):
+                                                            build_seconds: float,
+                                                            fraction: float):
     """Ctrl-C reaches the whole process group, typesetting workers included: the build
-    answers it (exit 130, one line), the workers ignore it, nothing half-done is left."""
+    answers it (exit 130, one line), the workers ignore it, nothing half-done is left.
+    The moments are fractions of a build's time here: start-up, imports, typesetting."""
     out = tmp_path / "dist"
     build = start_build(issue, out)
-    time.sleep(delay)
+    time.sleep(fraction * build_seconds)
     os.killpg(build.pid, signal.SIGINT)
     stdout, stderr = build.communicate(timeout=60)
     output = (stdout + stderr).decode()

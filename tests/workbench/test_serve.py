@@ -72,6 +72,8 @@ def test_preview_updates_on_save_and_shows_errors(server, tmp_path):
         hashes = page.eval_on_selector_all("#pages img", "els => els.map(e => e.dataset.hash)")
         assert len(hashes) == 7
         # every image really loads (a PNG of a page, not a broken link)
+        page.wait_for_function("() => [...document.querySelectorAll('#pages img')]"
+                               ".every(img => img.complete)", timeout=30_000)
         widths = page.eval_on_selector_all("#pages img", "els => els.map(e => e.naturalWidth)")
         assert min(widths) > 800
         assert "pair-3-truncated" in page.inner_text("#findings")
