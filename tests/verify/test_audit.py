@@ -11,7 +11,16 @@ import pytest
 
 from renderer.errors import PressError
 from renderer.typeset import weasyprint70
-from renderer.verify.audit import RULES, audit
+from renderer.verify.audit import (
+    RULES,
+    Glyph,
+    Line,
+    _edges,
+    audit,
+    check_paragraphs,
+    check_spacing,
+    final_flags,
+)
 from tests.cjk_sample import page_html, paragraphs, render
 
 HAN = r"[\u3400-\u9fff]"
@@ -133,3 +142,31 @@ def test_not_a_pdf_is_a_press_error(tmp_path):
     bogus.write_text("not a pdf")
     with pytest.raises(PressError):
         audit(bogus)
+
+
+def _line(chars: str, lefts: list[float], em: float = 10.0) -> Line:
+    widths = {" ": em / 4, **{digit: 0.55 * em for digit in "0123456789"}}
+    return Line(1, [Glyph(char, left, left + widths.get(char, em), 100.0)
+                    for char, left in zip(chars, lefts)])
+
+
+def test_a_hung_stop_and_a_half_width_opening_mark_keep_the_line_flush():
+    """A comma hung into the margin (clreq 3.1.7) starts where the column ends; an
+    opening mark set half-width at the line start (clreq 3.1.6) is drawn from half an
+    em before the column's edge. A 4 em column:"""
+    hung = _line("甲乙丙丁，", [0, 10, 20, 30, 40])
+    assert hung.possible_rights()[0] == 40
+    half = _line("“甲乙丙”", [-5, 5, 15, 25, 35])
+    assert half.flush_left == 0 and _line("甲乙", [0, 10]).flush_left == 0
+    column = [_line("甲乙丙丁", [0, 10, 20, 30]), hung, half, _line("甲乙。", [0, 10, 20])]
+    assert _edges(column) == (0, 40)
+    assert final_flags(column) == [False, False, False, True]
+    assert check_paragraphs(column) == []
+
+
+def test_a_space_typed_between_digits_is_not_inside_a_word():
+    """话0451 8000: the typed space is drawn; without it the same gap opens a number."""
+    lefts = [0, 12.5, 18, 23.5, 29, 34.5, 37, 42.5, 48, 53.5]
+    assert not check_spacing(_line("话0451 8000", lefts))
+    opened = _line("话04518000", lefts[:5] + lefts[6:])
+    assert [f.rule for f in check_spacing(opened)] == ["gap-inside-latin-word"]
