@@ -1,0 +1,229 @@
+"""Chinese paragraphs broken as a whole, the slack of each line in punctuation first.
+
+WeasyPrint 70 breaks a paragraph one line at a time, each as long as Pango (UAX #14) can
+make it with every mark one em wide. Three things go wrong in Chinese:
+
+* a closing mark that ends a line is set half-width there (GB/T 15834, ``cjk.halt_positions``),
+  so a character and its mark that would fit were pushed to the next line;
+* where a character may not start a line (``，`` ``。`` ``”``), the character before it
+  goes with it, and the whole em or two of slack goes into letter-spacing: the line
+  looks spaced out (issue 20: 0.28 em between characters);
+* a greedy choice cannot look ahead: the last two characters of a paragraph are glued
+  (no one-character last line, clreq 3.6), and the line before them takes the slack.
+
+So the breaks of a text box are chosen together (dynamic programming over the break
+opportunities, as TeX does for paragraphs): a line may end wherever Pango may break and
+clreq 3.1.4 agrees (``clreq_allows_break``); each line costs the cube of the space it
+adds between characters (in em, so 0.15 em costs 1000 and anything wider far more), and
+the paragraph's breaks are those of the least total. A line may be made to fit with, in
+this order (clreq 3.1.6 and 3.8; JIS X 4051 4.8 pulls a character back before it pushes
+one forward, and so does this: compression costs less than the space it saves):
+
+1. the mark that ends it set half-width (always, see above);
+2. a stop or comma (``，`` ``。`` ``、``) hung into the margin, where the element allows it
+   (CSS Text 3 ``hanging-punctuation: allow-end``, from ``--press-hanging-punctuation``);
+3. an opening mark that starts it, and the second of two adjacent marks, set half-width
+   (``cjk.compression_order``). A single mark inside a line keeps its em (mainland style).
+
+Widths come from one Pango layout of the whole text (``measure``): the advance of each
+character as drawn, less what changes at a line's ends (the Han/Latin space, which is
+never at a line end; the mark set half-width there). The line chosen is then laid out
+by Pango again and only taken when it really fits (``cjk``), so an error here can cost a
+better break, never a line over the column.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from renderer.text import (
+    CLOSING_MARKS,
+    COMPRESSIBLE_MARKS,
+    HAN_LATIN_ELEMENT_MARK,
+    HANGING_MARKS,
+    NEVER_SPACED_INSIDE,
+    WORD_JOINER,
+)
+
+INVISIBLE = HAN_LATIN_ELEMENT_MARK + WORD_JOINER   # break and glue marks (prepare)
+
+LOOSE_EM = 0.15          # added space between two characters that starts to show
+LOOSE_COST = 1000.0      # a line at LOOSE_EM; the cost grows with the cube below it
+VISIBLE_COST = 1e5       # and by this much more per 0.05 em above it
+HANG_COST = 20.0         # a hung stop or comma
+COMPRESS_COST = 40.0     # each mark set half-width at a line's start or in a pair
+INNER_COMPRESS_COST = 800.0   # each single mark inside a line (about a line at 0.14 em)
+OVERFULL_COST = 1e12     # a line that cannot be made to fit (a word wider than the column)
+WINDOW_EM = 6.0          # lines looser than this by more are not tried
+
+
+def clreq_allows_break(text: str, index: int) -> bool:
+    """Whether clreq 3.1.4 allows a line break before ``text[index]``, where UAX #14 does:
+    no closing mark at the next line's start, no opening mark at this line's end, and no
+    lone — or … on either side (UAX #14 breaks around a single dash; the audit and clreq
+    count —— and …… as one mark that is never split)."""
+    before, after = text[index - 1], text[index]
+    if after in CLOSING_MARKS or (before in COMPRESSIBLE_MARKS and before not in CLOSING_MARKS):
+        return False
+    for side, step in ((index, 1), (index - 1, -1)):
+        run = 0
+        while 0 <= side < len(text) and text[side] in NEVER_SPACED_INSIDE:
+            run, side = run + 1, side + step
+        if run % 2:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A text as Pango sets it on one line, what the breaks need to know of it."""
+    text: str
+    advances: tuple[float, ...]     # px per character, as drawn in the whole text
+    breaks: tuple[int, ...]         # where a line may start (ascending), and len(text)
+    halted: frozenset[int]          # marks half-width in the whole text
+    boundaries: frozenset[int]      # characters a Han/Latin space goes before
+    space: float                    # that space, px
+    em: float                       # the font size, px
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """One line of a plan: it ends before ``end``; ``compressed`` (indexes in the line)
+    are set half-width; ``hang`` px of its last mark stand outside the column."""
+    end: int
+    compressed: frozenset[int]
+    hang: float
+    cost: float
+
+
+class Plan:
+    """The least-cost breaks of ``measured.text`` in lines of ``width`` px, the first of
+    ``first_width`` (it may start after other text, or be indented): ``choice(i)`` is the
+    line that starts at character ``i`` on the best breaking of the rest."""
+
+    def __init__(self, measured: Measured, first_width: float, width: float, hanging: bool,
+                 halt_positions, compression_orders, expandable_units) -> None:
+        self.measured, self.hanging = measured, hanging
+        self.first_width, self.width = first_width, width
+        self._halt_positions = halt_positions
+        self._compression_orders = compression_orders
+        self._units = expandable_units
+        prefix = [0.0]
+        for advance in measured.advances:
+            prefix.append(prefix[-1] + advance)
+        self._prefix = prefix
+        self._choices: dict[int, LineChoice] = {}
+        self._total: dict[int, float] = {len(measured.text): 0.0}
+        self._solve()
+
+    def choice(self, start: int) -> LineChoice | None:
+        return self._choices.get(start)
+
+    def path(self, start: int = 0) -> list[LineChoice]:
+        lines = []
+        while (choice := self._choices.get(start)) is not None:
+            lines.append(choice)
+            start = choice.end
+        return lines
+
+    # -- widths ----------------------------------------------------------------------
+
+    def natural(self, start: int, end: int) -> tuple[float, str]:
+        """Width (px) of the line ``text[start:end]`` as the layout of its own text sets
+        it (trailing spaces dropped), and that text."""
+        m = self.measured
+        line = m.text[start:end].rstrip(" ")
+        stop = start + len(line)
+        width = self._prefix[stop] - self._prefix[start]
+        # the Han/Latin spaces of the whole text on these glyphs, and those of the line
+        width -= m.space * sum(1 for k in m.boundaries if start < k <= stop)
+        width += m.space * len(_line_boundaries(line))
+        for index in self._halt_positions(line):
+            if start + index not in m.halted:
+                width -= m.advances[start + index] / 2
+        return width, line
+
+    def room(self, start: int) -> float:
+        """The width of the line that starts at ``start``."""
+        return self.first_width if start == 0 else self.width
+
+    def fit(self, start: int, end: int
+            ) -> tuple[float, frozenset[int], float, float, float] | None:
+        """(width the line takes, marks compressed, hang, added space per gap in em, cost
+        of the compression and hanging) of the line ``[start, end)`` set within its
+        width, or None when it cannot be."""
+        m = self.measured
+        room = self.room(start)
+        width, line = self.natural(start, end)
+        if not line:
+            return None
+        hang, compressed = 0.0, []
+        visible = line.rstrip(INVISIBLE)
+        if width > room and self.hanging and end < len(m.text) and visible and (
+                visible[-1] in HANGING_MARKS):
+            last = start + len(visible) - 1
+            hang = m.advances[last] / (1 if last in m.halted else 2)
+        taken = width - hang
+        cost = HANG_COST if hang else 0.0
+        if taken > room:
+            clreq, inner = self._compression_orders
+            for index, mark_cost in [*((i, COMPRESS_COST) for i in clreq(line)),
+                                     *((i, INNER_COMPRESS_COST) for i in inner(line))]:
+                compressed.append(index)
+                taken -= m.advances[start + index] / 2
+                cost += mark_cost
+                if taken <= room:
+                    break
+            else:
+                return None
+        units = self._units(line, True)
+        slack = room - taken
+        gap = slack / units / m.em if units else (0.0 if slack < 0.5 else 10.0)
+        return taken, frozenset(compressed), hang, gap, cost
+
+    # -- the dynamic programme ---------------------------------------------------------
+
+    def _solve(self) -> None:
+        m = self.measured
+        end_of_text = len(m.text)
+        breaks = list(m.breaks)
+        reach = [self._prefix[b] for b in breaks]
+        starts = [0] + [b for b in breaks if b < end_of_text]
+        for start in reversed(starts):
+            width = self.room(start)
+            longest = width + 3 * m.em        # the most compression and hanging can save
+            first = bisect_left(breaks, start + 1)
+            # lines looser than WINDOW_EM are not tried, but the longest of them is (it
+            # is the best when the next break is a word wider than the column)
+            near = bisect_left(reach, self._prefix[start] + width - WINDOW_EM * m.em)
+            first = max(first, near - 1)
+            best: LineChoice | None = None
+            best_total = float("inf")
+            for index in range(first, len(breaks)):
+                end = breaks[index]
+                if reach[index] - self._prefix[start] > longest and best is not None:
+                    break
+                fitted = self.fit(start, end)
+                if fitted is None:
+                    if best is None:          # nothing fits: the first break, overfull
+                        best = LineChoice(end, frozenset(), 0.0, OVERFULL_COST)
+                        best_total = OVERFULL_COST + self._total.get(end, OVERFULL_COST)
+                    break
+                _, compressed, hang, gap, cost = fitted
+                if end != end_of_text:        # the last line is not justified
+                    cost += LOOSE_COST * (gap / LOOSE_EM) ** 3
+                    if gap > LOOSE_EM:
+                        cost += VISIBLE_COST * (gap - LOOSE_EM) / 0.05
+                total = cost + self._total.get(end, OVERFULL_COST)
+                if total < best_total:
+                    best, best_total = LineChoice(end, compressed, hang, cost), total
+            if best is not None:
+                self._choices[start] = best
+                self._total[start] = best_total
+
+
+def _line_boundaries(line: str) -> tuple[int, ...]:
+    from renderer.typeset.weasyprint70.cjk import han_latin_boundaries
+
+    return han_latin_boundaries(line)
