@@ -20,7 +20,13 @@ Rules counted (W3C clreq, https://www.w3.org/TR/clreq/):
   typed between two of them is not inside: ``0451 8000``).
 * ``wide-gap``               3.8: a gap wider than 0.5 em between two characters of a
   Chinese line (a lone space that took the line's slack).
+* ``loose-line``             3.8: a line whose widest added gap between two adjacent Han
+  characters exceeds 0.15 em (``renderer.verify.spacing``; ``audit(loose_em=)``): it
+  looks letter-spaced.
 * ``single-char-last-line``  3.6: the last line of a paragraph holds one character.
+
+Below what is visible nothing is reported: a justified line less than 1 pt short, a
+Han-to-Han gap of 0.15 em or less.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ RULES = (
     "han-latin-no-gap",
     "gap-inside-latin-word",
     "wide-gap",
+    "loose-line",
     "single-char-last-line",
 )
 NO_LINE_START = set("、，。．：；！？）］｝〕】》〉」』〗”’·・…‼⁇⁈⁉ ％,.:;!?)]}")
@@ -70,6 +77,8 @@ HINTS = {
     "han-latin-no-gap": "Add a quarter-em space between Han and Latin (prepare_zh_html).",
     "gap-inside-latin-word": "Do not let justification open Latin words.",
     "wide-gap": "Remove the space that took the line's slack.",
+    "loose-line": "A word, number or address that cannot break pushed the slack into this "
+                  "line: let it break (an editor's rewording, or a break point), or accept it.",
     "single-char-last-line": "Rebreak the paragraph so its last line holds more than one "
                              "character.",
 }
@@ -421,8 +430,11 @@ def check_paragraphs(column: list[Line]) -> list[Finding]:
     return found
 
 
-def audit(pdf: Path) -> AuditReport:
-    """Read ``pdf`` back and count the clreq rules each Chinese line breaks."""
+def audit(pdf: Path, loose_em: float | None = None) -> AuditReport:
+    """Read ``pdf`` back and count the clreq rules each Chinese line breaks; a line is
+    loose when its widest added Han-to-Han gap exceeds ``loose_em`` (default 0.15 em)."""
+    from renderer.verify.spacing import LOOSE_EM, check_loose_lines
+
     pdf = Path(pdf)
     lines = [line for page, glyphs in enumerate(read_glyphs(pdf), start=1)
              for line in group_lines(glyphs, page)]
@@ -430,6 +442,7 @@ def audit(pdf: Path) -> AuditReport:
     report = AuditReport(pdf=str(pdf), chinese_lines=len(chinese))
     for line in chinese:
         report.findings += check_line_edges(line) + check_spacing(line)
+    report.findings += check_loose_lines(chinese, LOOSE_EM if loose_em is None else loose_em)
     size = body_size(chinese)
     body = [line for line in chinese if abs(line.em - size) < 0.15]
     report.body_lines = len(body)

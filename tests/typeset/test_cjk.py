@@ -159,6 +159,7 @@ def test_planned_breaks_keep_a_quoted_name_together(tmp_path, monkeypatch):
     assert gaps[0].text == "5月25日，第36届“哈尔滨之夏”"
     assert max(gap.gap_em for gap in gaps) < 0.1
     assert audit(planned).ok
+    assert [f.rule for f in audit(greedy).findings] == ["loose-line"]
     first = group_lines(read_glyphs(planned)[0], 1)[0]
     marks = {g.char: g.left for g in first.visible}
     assert marks["第"] - marks["，"] == pytest.approx(first.em, abs=0.1 * first.em)

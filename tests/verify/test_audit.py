@@ -80,14 +80,20 @@ LOOSE = ('<p lang="zh-Hans" style="font: 10.5pt \'Noto Serif CJK SC\'; width: 17
          'text-align: justify">重庆外办与渝中区共同主办Pneumonoultramicroscopic活动。</p>')
 
 
-def test_a_loose_line_extracts_without_spaces(tmp_path):
+def test_a_loose_line_extracts_without_spaces_and_is_reported(tmp_path):
     """A word that cannot break leaves its slack to the Han line before it (0.45 em between
-    characters): PDFium still extracts no space there (renderer.typeset.weasyprint70.tc)."""
+    characters): PDFium still extracts no space there (renderer.typeset.weasyprint70.tc),
+    and the audit reports the line, with its page and gap, above its threshold only."""
     weasyprint70.install()
     pdf = render(LOOSE, tmp_path / "loose.pdf")
     assert _loosely_justified(pdf) == {"重庆外办与渝中区共同主办"}
     text = pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
     assert text.splitlines()[0] == "重庆外办与渝中区共同主办"
+    report = audit(pdf)
+    assert [(f.rule, f.page, f.line) for f in report.findings] == [
+        ("loose-line", 1, "重庆外办与渝中区共同主办")]
+    assert report.findings[0].detail.startswith("0.4")
+    assert audit(pdf, loose_em=0.5).ok
 
 
 def _loosely_justified(pdf) -> set[str]:
