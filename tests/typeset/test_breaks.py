@@ -15,7 +15,7 @@ GLUED = ("捐赠", "同意", "xx")     # no break inside (prepare's joiner; a La
 
 
 def _plan(text: str, width: float = 100.0, *, hanging: bool = False,
-          first_width: float | None = None) -> breaks.Plan:
+          first_width: float | None = None, at_start: bool = True) -> breaks.Plan:
     allowed = tuple(i for i in range(1, len(text)) if breaks.clreq_allows_break(text, i)
                     and text[i - 1:i + 1] not in GLUED)
     halted = frozenset(cjk.halt_positions(text))      # as Pango sets the whole text
@@ -25,7 +25,7 @@ def _plan(text: str, width: float = 100.0, *, hanging: bool = False,
     return breaks.Plan(measured, width if first_width is None else first_width, width,
                        hanging, cjk.halt_positions,
                        (cjk.compression_order, cjk.inner_compression_order),
-                       cjk.expandable_units)
+                       cjk.expandable_units, first_at_start=at_start)
 
 
 def _lines(plan: breaks.Plan) -> list[str]:
@@ -92,3 +92,15 @@ def test_single_marks_inside_a_line_give_way_only_to_avoid_visible_spacing():
     plan = _plan(text, width=130.0)
     assert _lines(plan) == [text] and plan.path()[0].compressed == frozenset({10})
     assert not _plan(text, width=135.0).path()[0].compressed
+
+
+def test_an_opening_mark_is_half_width_only_where_it_starts_the_line():
+    """“ + 9 characters + ” is 10.5 em with the ” half-width at the line end: 10 em with
+    the “ half-width too, at the start of a line; a text box that starts after other
+    text on its line (网<span>（example…) keeps it."""
+    text = "“重庆明斯克友好交流”将进一步深化合作。"
+    plan = _plan(text)
+    assert _lines(plan)[0] == "“重庆明斯克友好交流”" and plan.path()[0].compressed == {0}
+    after_others = _plan(text, at_start=False)
+    assert _lines(after_others)[0] == "“重庆明斯克友好交"
+    assert 0 not in after_others.path()[0].compressed

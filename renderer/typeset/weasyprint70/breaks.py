@@ -99,13 +99,16 @@ class LineChoice:
 
 class Plan:
     """The least-cost breaks of ``measured.text`` in lines of ``width`` px, the first of
-    ``first_width`` (it may start after other text, or be indented): ``choice(i)`` is the
-    line that starts at character ``i`` on the best breaking of the rest."""
+    ``first_width`` (it may start after other text, or be indented; ``first_at_start``:
+    it starts the line): ``choice(i)`` is the line that starts at character ``i`` on the
+    best breaking of the rest."""
 
     def __init__(self, measured: Measured, first_width: float, width: float, hanging: bool,
-                 halt_positions, compression_orders, expandable_units) -> None:
+                 halt_positions, compression_orders, expandable_units,
+                 first_at_start: bool = True) -> None:
         self.measured, self.hanging = measured, hanging
         self.first_width, self.width = first_width, width
+        self.first_at_start = first_at_start
         self._halt_positions = halt_positions
         self._compression_orders = compression_orders
         self._units = expandable_units
@@ -168,7 +171,10 @@ class Plan:
         cost = HANG_COST if hang else 0.0
         if taken > room:
             clreq, inner = self._compression_orders
-            for index, mark_cost in [*((i, COMPRESS_COST) for i in clreq(line)),
+            marks = clreq(line)
+            if start == 0 and not self.first_at_start:
+                marks = [i for i in marks if i]   # the text starts after others on its line
+            for index, mark_cost in [*((i, COMPRESS_COST) for i in marks),
                                      *((i, INNER_COMPRESS_COST) for i in inner(line))]:
                 compressed.append(index)
                 taken -= m.advances[start + index] / 2

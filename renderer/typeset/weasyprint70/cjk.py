@@ -450,25 +450,29 @@ _line_widths: list[float] = []      # the width of the lines being laid out (inn
 
 
 def plan_for(text: str, style, max_width: float, line_width: float,
-             justification_spacing: float = 0.0) -> tuple[breaks.Plan, int]:
+             justification_spacing: float = 0.0, at_line_start: bool = True
+             ) -> tuple[breaks.Plan, int]:
     """The breaks of the text box whose rest is ``text``, its first line ``max_width``
-    wide and the next ones ``line_width``: (plan, where ``text`` starts in the plan's
-    text). The rest of a paragraph asked for at the next line is found again by its text."""
+    wide (``at_line_start``: nothing before it on that line) and the next ones
+    ``line_width``: (plan, where ``text`` starts in the plan's text). The rest of a
+    paragraph asked for at the next line is found again by its text."""
     from weasyprint.text.line_break import _font_style_cache_key
 
     hanging = hangs_punctuation(style)
     key = (_font_style_cache_key(style, include_size=True), style["letter_spacing"],
            style["word_spacing"], hanging, justification_spacing, round(line_width, 3))
-    found = _plans.get((text, round(max_width, 3), key))
+    first = (text, round(max_width, 3), at_line_start, key)
+    found = _plans.get(first)
     if found is not None:
-        _plans.move_to_end((text, round(max_width, 3), key))
+        _plans.move_to_end(first)
         return found
     plan = breaks.Plan(measure(text, style, justification_spacing), max_width, line_width,
                        hanging, halt_positions,
-                       (compression_order, inner_compression_order), expandable_units)
-    _plans[(text, round(max_width, 3), key)] = (plan, 0)
+                       (compression_order, inner_compression_order), expandable_units,
+                       first_at_start=at_line_start)
+    _plans[first] = (plan, 0)
     for line in plan.path()[:-1]:
-        _plans[(text[line.end:], round(line_width, 3), key)] = (plan, line.end)
+        _plans[(text[line.end:], round(line_width, 3), True, key)] = (plan, line.end)
     while len(_plans) > PLANS:
         _plans.popitem(last=False)
     return plan, 0
@@ -488,7 +492,7 @@ def _patched_split(original: Callable) -> Callable:
         resume = result[2]
         line_width = _line_widths[-1] if _line_widths else max_width
         plan, offset = plan_for(text, style, max_width, max(line_width, max_width),
-                                justification_spacing)
+                                justification_spacing, is_line_start)
         choice = plan.choice(offset)
         if choice is None or choice.cost >= breaks.OVERFULL_COST:
             return result
