@@ -478,38 +478,45 @@ def plan_for(text: str, style, max_width: float, line_width: float,
     return plan, 0
 
 
+def planned_first_line(text: str, style, max_width: float, justification_spacing: float,
+                       at_line_start: bool = True):
+    """``split_first_line``'s answer for the first line of the text box's planned breaks
+    (``breaks``), laid out by Pango and checked to fit; None when the plan has no line
+    that fits (a word wider than the column: WeasyPrint's own rules then apply)."""
+    from weasyprint.text.line_break import first_line_metrics
+
+    line_width = _line_widths[-1] if _line_widths else max_width
+    plan, offset = plan_for(text, style, max_width, max(line_width, max_width),
+                            justification_spacing, at_line_start)
+    choice = plan.choice(offset)
+    if choice is None or choice.cost >= breaks.OVERFULL_COST:
+        return None
+    end = choice.end - offset
+    layout, line, width = _measure(text[:end], style, justification_spacing,
+                                   choice.compressed)
+    if width - choice.hang > max_width:
+        return None
+    space_collapse = style["white_space"] in ("normal", "nowrap", "pre-line")
+    resume = None if end >= len(text) else len(text[:end].encode())
+    layout, length, resume, width, height, baseline = first_line_metrics(
+        line, text, layout, resume, space_collapse, style)
+    return layout, length, resume, width - choice.hang, height, baseline
+
+
 def _patched_split(original: Callable) -> Callable:
     def split_first_line(text, style, context, max_width, justification_spacing,
                          is_line_start=True, minimum=False):
-        """The first line of the paragraph's planned breaks (``breaks``) when Pango's
-        would break it elsewhere, and it really fits; otherwise Pango's. (A line Pango
-        could not fit may fit planned: a stop that starts the box hangs.)"""
-        result = original(text, style, context, max_width, justification_spacing,
-                          is_line_start, minimum)
-        if minimum or max_width is None or result[2] is None or (
-                "\n" in text or not _plans_breaks(style)):
-            return result
-        resume = result[2]
-        line_width = _line_widths[-1] if _line_widths else max_width
-        plan, offset = plan_for(text, style, max_width, max(line_width, max_width),
-                                justification_spacing, is_line_start)
-        choice = plan.choice(offset)
-        if choice is None or choice.cost >= breaks.OVERFULL_COST:
-            return result
-        end = choice.end - offset
-        encoded = len(text[:end].encode())
-        if encoded == resume and not (choice.compressed or choice.hang):
-            return result
-        layout, line, width = _measure(text[:end], style, justification_spacing,
-                                       choice.compressed)
-        if width - choice.hang > max_width:
-            return result
-        from weasyprint.text.line_break import first_line_metrics
-
-        space_collapse = style["white_space"] in ("normal", "nowrap", "pre-line")
-        layout, length, resume, width, height, baseline = first_line_metrics(
-            line, text, layout, None if end >= len(text) else encoded, space_collapse, style)
-        return layout, length, resume, width - choice.hang, height, baseline
+        """Justified Chinese: the first line of the text box's planned breaks. Pango is
+        not asked first (it would lay the rest of the paragraph out again at every line);
+        the plan lays the whole text out once."""
+        if not (minimum or max_width is None or not text or "\n" in text) and (
+                _plans_breaks(style)):
+            planned = planned_first_line(text, style, max_width, justification_spacing,
+                                         is_line_start)
+            if planned is not None:
+                return planned
+        return original(text, style, context, max_width, justification_spacing,
+                        is_line_start, minimum)
     split_first_line.__wrapped__ = original
     return split_first_line
 
