@@ -22,8 +22,11 @@ one forward, and so does this: compression costs less than the space it saves):
 1. the mark that ends it set half-width (always, see above);
 2. a stop or comma (``，`` ``。`` ``、``) hung into the margin, where the element allows it
    (CSS Text 3 ``hanging-punctuation: allow-end``, from ``--press-hanging-punctuation``);
-3. an opening mark that starts it, and the second of two adjacent marks, set half-width
-   (``cjk.compression_order``). A single mark inside a line keeps its em (mainland style).
+3. an opening mark that starts it, and a closing mark that follows another mark, set
+   half-width (``cjk.compression_order``);
+4. only where the line would otherwise be visibly spaced out (it costs about as much as a
+   line at 0.14 em), a single closing mark inside it set half-width
+   (``cjk.inner_compression_order``): the mainland style keeps those one em wide.
 
 Widths come from one Pango layout of the whole text (``measure``): the advance of each
 character as drawn, less what changes at a line's ends (the Han/Latin space, which is

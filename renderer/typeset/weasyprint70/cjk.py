@@ -327,9 +327,9 @@ def _patched_count(boxes_module) -> Callable:
 
 # --- line breaking: the slack goes into punctuation before it goes between characters -------
 
-# Marks that may give up the blank half of their em in a line that is pulled back
-# (clreq 3.1.6, 3.8: compress punctuation before opening up the characters): pause and
-# stop marks, brackets and quotes. ！ and ？ keep their em.
+# Marks that may give up the blank half of their em to make a line fit (clreq 3.1.6,
+# 3.8: compress punctuation before opening up the characters): pause and stop marks,
+# brackets and quotes. ！ and ？ keep their em.
 LINE_COMPRESSIBLE = COMPRESSIBLE_MARKS - frozenset("！？")
 PAUSE_AND_STOP = frozenset("、，。．：；")
 # CSS Text 3 ``hanging-punctuation: allow-end``, which WeasyPrint 70 does not know, is read
