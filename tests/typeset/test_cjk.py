@@ -101,11 +101,15 @@ def test_no_prohibited_line_start_or_end_at_any_width(tmp_path, width_em):
     markup = (f'<style>p{{font:10.5pt/1.7 "Noto Serif CJK SC";width:{width_em}em;'
               f'text-align:justify;text-indent:2em;margin:0}}</style>'
               f'<p lang="zh-Hans">{prepare_zh_html(PROHIBITIONS)}</p>')
-    report = audit(render(markup, tmp_path / "p.pdf"))
+    pdf = render(markup, tmp_path / "p.pdf")
+    report = audit(pdf)
     assert report.chinese_lines >= 6
     for rule in ("line-start-prohibited", "line-end-opening", "split-dash-ellipsis",
                  "han-latin-no-gap", "single-char-last-line"):
         assert report.counts[rule] == 0, report.to_text()
+    # and, from 12 em on, not letter-spaced (Pango's own breaks reach 0.2-0.6 em here)
+    if width_em >= 12:
+        assert max(gap.gap_em for gap in _gaps(pdf)) <= 0.15, report.to_text()
 
 
 def test_halt_shortens_the_line(tmp_path):
