@@ -11,16 +11,18 @@ from renderer.typeset.weasyprint70 import breaks, cjk
 EM = 10.0
 
 
-GLUED = ("捐赠", "同意", "xx")     # no break inside (prepare's joiner; a Latin word)
+GLUED = ("捐赠", "同意")           # no break inside (prepare's joiner)
 
 
 def _plan(text: str, width: float = 100.0, *, hanging: bool = False,
           first_width: float | None = None, at_start: bool = True) -> breaks.Plan:
     allowed = tuple(i for i in range(1, len(text)) if breaks.clreq_allows_break(text, i)
-                    and text[i - 1:i + 1] not in GLUED)
+                    and text[i - 1:i + 1] not in GLUED
+                    and not (text[i - 1].isascii() and text[i].isascii()))  # a word, a number
     halted = frozenset(cjk.halt_positions(text))      # as Pango sets the whole text
     measured = breaks.Measured(
-        text=text, advances=tuple(EM / 2 if i in halted else EM for i in range(len(text))),
+        text=text, advances=tuple(EM / 2 if i in halted else 0.55 * EM if text[i].isascii()
+                                  else EM for i in range(len(text))),
         breaks=(*allowed, len(text)), halted=halted, boundaries=frozenset(), space=2.5, em=EM)
     return breaks.Plan(measured, width if first_width is None else first_width, width,
                        hanging, cjk.halt_positions,
@@ -78,8 +80,8 @@ def test_the_first_line_may_be_narrower_than_the_rest():
 
 
 def test_a_word_wider_than_the_column_is_overfull_not_lost():
-    plan = _plan("重庆" + "x" * 15 + "市")
-    assert plan.path() and plan.path()[-1].end == 18
+    plan = _plan("重庆" + "x" * 25 + "市")           # 25 letters: 13.75 em in 10
+    assert plan.path() and plan.path()[-1].end == 28
     assert any(line.cost >= breaks.OVERFULL_COST for line in plan.path())
 
 
@@ -104,3 +106,13 @@ def test_an_opening_mark_is_half_width_only_where_it_starts_the_line():
     after_others = _plan(text, at_start=False)
     assert _lines(after_others)[0] == "“重庆明斯克友好交"
     assert 0 not in after_others.path()[0].compressed
+
+
+def test_a_last_line_of_one_character_is_avoided(monkeypatch):
+    """3300万。: prepare glues the last two Han only, so 万。 could end the paragraph alone
+    (clreq 3.6); the plan takes a character down with it instead."""
+    text = "巴基斯坦约三分之一的国土被洪水淹没，受灾人数超过3300万。"
+    assert _lines(_plan(text, width=140.0)) == ["巴基斯坦约三分之一的国土被洪",
+                                                "水淹没，受灾人数超过3300万。"]
+    monkeypatch.setattr(breaks, "LONE_LAST_COST", 0.0)
+    assert _lines(_plan(text, width=140.0))[-1] == "万。"     # what it would be

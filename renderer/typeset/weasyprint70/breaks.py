@@ -9,7 +9,9 @@ make it with every mark one em wide. Three things go wrong in Chinese:
   goes with it, and the whole em or two of slack goes into letter-spacing: the line
   looks spaced out (issue 20: 0.28 em between characters);
 * a greedy choice cannot look ahead: the last two characters of a paragraph are glued
-  (no one-character last line, clreq 3.6), and the line before them takes the slack.
+  (no one-character last line, clreq 3.6), and the line before them takes the slack;
+  and where they are not (``3300万。``: prepare glues two Han only) the last line may
+  hold one character.
 
 So the breaks of a text box are chosen together (dynamic programming over the break
 opportunities, as TeX does for paragraphs): a line may end wherever Pango may break and
@@ -57,6 +59,7 @@ VISIBLE_COST = 1e5       # and by this much more per 0.05 em above it
 HANG_COST = 20.0         # a hung stop or comma
 COMPRESS_COST = 40.0     # each mark set half-width at a line's start or in a pair
 INNER_COMPRESS_COST = 800.0   # each single mark inside a line (about a line at 0.14 em)
+LONE_LAST_COST = 3000.0  # a last line of one character (clreq 3.6), about a line at 0.22 em
 OVERFULL_COST = 1e12     # a line that cannot be made to fit (a word wider than the column)
 WINDOW_EM = 6.0          # lines looser than this by more are not tried
 
@@ -224,6 +227,8 @@ class Plan:
                     cost += LOOSE_COST * (gap / LOOSE_EM) ** 3
                     if gap > LOOSE_EM:
                         cost += VISIBLE_COST * (gap - LOOSE_EM) / 0.05
+                elif start and sum(char.isalnum() for char in m.text[start:end]) <= 1:
+                    cost += LONE_LAST_COST        # 3300 / 万。: prepare glues two Han only
                 total = cost + self._total.get(end, OVERFULL_COST)
                 if total < best_total:
                     best, best_total = LineChoice(end, compressed, hang, cost), total
