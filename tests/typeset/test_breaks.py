@@ -19,15 +19,25 @@ def _plan(text: str, width: float = 100.0, *, hanging: bool = False,
     allowed = tuple(i for i in range(1, len(text)) if breaks.clreq_allows_break(text, i)
                     and text[i - 1:i + 1] not in GLUED
                     and not (text[i - 1].isascii() and text[i].isascii()))  # a word, a number
-    halted = frozenset(cjk.halt_positions(text))      # as Pango sets the whole text
-    measured = breaks.Measured(
-        text=text, advances=tuple(EM / 2 if i in halted else 0.55 * EM if text[i].isascii()
-                                  else EM for i in range(len(text))),
-        breaks=(*allowed, len(text)), halted=halted, boundaries=frozenset(), space=2.5, em=EM)
-    return breaks.Plan(measured, width if first_width is None else first_width, width,
-                       hanging, cjk.halt_positions,
-                       (cjk.compression_order, cjk.inner_compression_order),
-                       cjk.expandable_units, first_at_start=at_start)
+    return breaks.Plan(_measured(text, allowed), width if first_width is None else first_width,
+                       width, hanging, (cjk.compression_order, cjk.inner_compression_order),
+                       first_at_start=at_start)
+
+
+def _measured(text: str, allowed: tuple[int, ...]) -> breaks.Measured:
+    """As Pango sets the whole text: halted marks half-width, Latin 0.55 em, the Han/Latin
+    space on the glyph before each boundary."""
+    halted = frozenset(cjk.halt_positions(text))
+    offsets = [len(text[:i].encode()) for i in range(len(text) + 1)]
+    boundaries = frozenset(offsets.index(b) for b in cjk.han_latin_boundaries(text))
+    advances = [EM / 2 if i in halted else 0.55 * EM if text[i].isascii() else EM
+                for i in range(len(text))]
+    for k in boundaries:
+        advances[k - 1] += 2.5
+    return breaks.Measured(
+        text=text, advances=tuple(advances), breaks=(*allowed, len(text)), halted=halted,
+        boundaries=boundaries, space=2.5, em=EM,
+        multipliers=tuple(cjk.justification_multipliers(text, True)))
 
 
 def _lines(plan: breaks.Plan) -> list[str]:
@@ -116,3 +126,22 @@ def test_a_last_line_of_one_character_is_avoided(monkeypatch):
                                                 "水淹没，受灾人数超过3300万。"]
     monkeypatch.setattr(breaks, "LONE_LAST_COST", 0.0)
     assert _lines(_plan(text, width=140.0))[-1] == "万。"     # what it would be
+
+
+def test_line_widths_and_units_agree_with_the_line_set_on_its_own():
+    """The plan reads every line off the whole text's advances; laid out on its own,
+    the line has the Han/Latin spaces, the half-width end mark and the justification
+    units that cjk gives its own text (``expandable_units``, ``halt_positions``)."""
+    text = "受灾人数超过3300万，\u200b“COVID-19”\u200b期间约40%的企业参与；他说：“好。”走了"
+    plan = _plan(text)
+    m = plan.measured
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            line = text[start:end]
+            # the same line measured as a whole text of its own
+            alone = _measured(line, ())
+            expected = sum(alone.advances)
+            width, _ = plan.natural(start, end)
+            assert width == pytest.approx(expected), (start, end, line)
+            assert plan.units(start, end) == cjk.expandable_units(line, True), line
+    assert m.boundaries                                   # there are some to get right

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 from renderer.text import (
     CLOSING_MARKS,
@@ -49,6 +50,8 @@ from renderer.text import (
     HANGING_MARKS,
     NEVER_SPACED_INSIDE,
     WORD_JOINER,
+    is_han,
+    is_latin_alnum,
 )
 
 INVISIBLE = HAN_LATIN_ELEMENT_MARK + WORD_JOINER   # break and glue marks (prepare)
@@ -91,6 +94,7 @@ class Measured:
     boundaries: frozenset[int]      # characters a Han/Latin space goes before
     space: float                    # that space, px
     em: float                       # the font size, px
+    multipliers: tuple[float, ...]  # justification per character (cjk.justification_multipliers)
 
 
 @dataclass(frozen=True)
@@ -110,18 +114,17 @@ class Plan:
     best breaking of the rest."""
 
     def __init__(self, measured: Measured, first_width: float, width: float, hanging: bool,
-                 halt_positions, compression_orders, expandable_units,
-                 first_at_start: bool = True) -> None:
+                 compression_orders, first_at_start: bool = True) -> None:
         self.measured, self.hanging = measured, hanging
         self.first_width, self.width = first_width, width
         self.first_at_start = first_at_start
-        self._halt_positions = halt_positions
         self._compression_orders = compression_orders
-        self._units = expandable_units
-        prefix = [0.0]
-        for advance in measured.advances:
-            prefix.append(prefix[-1] + advance)
-        self._prefix = prefix
+        # running sums over the characters: advances, justification multipliers, and
+        # Han/Latin boundaries (``_bounds[k]``: how many at or before character k)
+        self._prefix = list(accumulate(measured.advances, initial=0.0))
+        self._mult = list(accumulate(measured.multipliers, initial=0.0))
+        self._bounds = list(accumulate(
+            1 if k in measured.boundaries else 0 for k in range(len(measured.text) + 1)))
         self._choices: dict[int, LineChoice] = {}
         self._total: dict[int, float] = {len(measured.text): 0.0}
         self._solve()
@@ -140,18 +143,44 @@ class Plan:
 
     def natural(self, start: int, end: int) -> tuple[float, str]:
         """Width (px) of the line ``text[start:end]`` as the layout of its own text sets
-        it (trailing spaces dropped), and that text."""
+        it (trailing spaces dropped), and that text. It differs from the whole text's
+        advances at the line's ends only: no Han/Latin space before the break (the one
+        at ``stop`` sits on the last glyph), one after a break mark that starts it (as
+        ``cjk.han_latin_boundaries`` has it), and the mark that ends it is half-width
+        (``cjk.halt_positions``)."""
         m = self.measured
-        line = m.text[start:end].rstrip(" ")
-        stop = start + len(line)
+        text = m.text
+        stop = end
+        while stop > start and text[stop - 1] == " ":
+            stop -= 1
         width = self._prefix[stop] - self._prefix[start]
-        # the Han/Latin spaces of the whole text on these glyphs, and those of the line
-        width -= m.space * sum(1 for k in m.boundaries if start < k <= stop)
-        width += m.space * len(_line_boundaries(line))
-        for index in self._halt_positions(line):
-            if start + index not in m.halted:
-                width -= m.advances[start + index] / 2
-        return width, line
+        if stop in m.boundaries:
+            width -= m.space
+        if self._opens_with_mark(start, stop):
+            width += m.space
+        last = stop - 1
+        while last >= start and text[last] in INVISIBLE:
+            last -= 1
+        if last >= start and text[last] in CLOSING_MARKS and last not in m.halted:
+            width -= m.advances[last] / 2
+        return width, text[start:stop]
+
+    def units(self, start: int, stop: int) -> float:
+        """``cjk.expandable_units`` of the line ``text[start:stop]``, from the sums."""
+        spaces = self._bounds[stop - 1] - self._bounds[start] if stop > start else 0
+        spaces += self._opens_with_mark(start, stop)
+        if stop - start < 2:
+            return 0.5 * spaces
+        multipliers = self.measured.multipliers
+        inside = self._mult[stop] - self._mult[start]
+        return 0.5 * spaces + inside - 0.5 * (multipliers[start] + multipliers[stop - 1])
+
+    def _opens_with_mark(self, start: int, stop: int) -> bool:
+        """A line (not the text's first) that starts with a break mark before Han or
+        Latin: its layout puts a Han/Latin space after the mark."""
+        text = self.measured.text
+        return start > 0 and stop - start > 1 and text[start] in INVISIBLE and (
+            is_han(text[start + 1]) or is_latin_alnum(text[start + 1]))
 
     def room(self, start: int) -> float:
         """The width of the line that starts at ``start``."""
@@ -189,7 +218,7 @@ class Plan:
                     break
             else:
                 return None
-        units = self._units(line, True)
+        units = self.units(start, start + len(line))
         slack = room - taken
         gap = slack / units / m.em if units else (0.0 if slack < 0.5 else 10.0)
         return taken, frozenset(compressed), hang, gap, cost
@@ -236,8 +265,3 @@ class Plan:
                 self._choices[start] = best
                 self._total[start] = best_total
 
-
-def _line_boundaries(line: str) -> tuple[int, ...]:
-    from renderer.typeset.weasyprint70.cjk import han_latin_boundaries
-
-    return han_latin_boundaries(line)

@@ -440,7 +440,7 @@ def measure(text: str, style, justification_spacing: float = 0.0) -> breaks.Meas
         halted=frozenset(halt_positions(text)),
         boundaries=frozenset(char_at[offset] for offset in han_latin_boundaries(text)),
         space=HAN_LATIN_SPACE_EM * style["font_size"] + justification_spacing / 2,
-        em=style["font_size"])
+        em=style["font_size"], multipliers=tuple(justification_multipliers(text, True)))
 
 
 _plans: OrderedDict = OrderedDict()
@@ -467,8 +467,7 @@ def plan_for(text: str, style, max_width: float, line_width: float,
         _plans.move_to_end(first)
         return found
     plan = breaks.Plan(measure(text, style, justification_spacing), max_width, line_width,
-                       hanging, halt_positions,
-                       (compression_order, inner_compression_order), expandable_units,
+                       hanging, (compression_order, inner_compression_order),
                        first_at_start=at_line_start)
     _plans[first] = (plan, 0)
     for line in plan.path()[:-1]:
