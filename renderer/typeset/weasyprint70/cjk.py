@@ -459,8 +459,10 @@ def plan_for(text: str, style, max_width: float, line_width: float,
     from weasyprint.text.line_break import _font_style_cache_key
 
     hanging = hangs_punctuation(style)
-    key = (_font_style_cache_key(style, include_size=True), style["letter_spacing"],
-           style["word_spacing"], hanging, justification_spacing, round(line_width, 3))
+    # the fonts of this document (an issue's supplement fonts may reuse a family name)
+    key = (id(style.font_config), _font_style_cache_key(style, include_size=True),
+           style["letter_spacing"], style["word_spacing"], hanging, justification_spacing,
+           round(line_width, 3))
     first = (text, round(max_width, 3), at_line_start, key)
     found = _plans.get(first)
     if found is not None:
