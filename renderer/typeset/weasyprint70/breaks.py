@@ -62,9 +62,9 @@ VISIBLE_COST = 1e5       # and by this much more per 0.05 em above it
 HANG_COST = 20.0         # a hung stop or comma
 COMPRESS_COST = 40.0     # each mark set half-width at a line's start or in a pair
 INNER_COMPRESS_COST = 800.0   # each single mark inside a line (about a line at 0.14 em)
-LONE_LAST_COST = 3000.0  # a last line of one character (clreq 3.6), about a line at 0.22 em
+LONE_LAST_COST = 3000.0  # a last line of one character (clreq 3.6): below any visible spacing
 OVERFULL_COST = 1e12     # a line that cannot be made to fit (a word wider than the column)
-WINDOW_EM = 6.0          # lines looser than this by more are not tried
+WINDOW_EM = 6.0          # lines this much shorter than the column are not tried (but one)
 
 
 def clreq_allows_break(text: str, index: int) -> bool:
