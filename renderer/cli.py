@@ -423,13 +423,15 @@ def ticket(folder: Path, dist: Path) -> None:
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--loose-em", type=click.FloatRange(min=0), default=0.15, show_default=True,
+              help="Report lines whose widest added gap between Han characters exceeds this (em).")
 @_verbosity
 @_guarded
-def audit(pdf: Path, as_json: bool) -> None:
+def audit(pdf: Path, as_json: bool, loose_em: float) -> None:
     """Audit the Chinese typography of a PDF (W3C clreq rules)."""
     from renderer.verify.audit import audit as run_audit
 
-    report = run_audit(pdf)
+    report = run_audit(pdf, loose_em=loose_em)
     click.echo(report.to_json() if as_json else report.to_text())
     if not report.ok:
         sys.exit(EXIT_FINDINGS)

@@ -69,7 +69,7 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str =
         zh_body_pt=page.zh_body_pt(page_size), en_body_pt=page.en_body_pt(page_size),
         zh_column_pt=page.chinese_column_pt(page_size),
         cmyk_profile=CMYK_PROFILE.relative_to(STYLES).as_posix(),
-        colors=theme_colors(edition))
+        colors=theme_colors(edition), hanging_punctuation=theme.hanging_punctuation(edition))
     sheets = [_read_style(name) for name in STYLESHEETS[edition]]
     if font_css:  # the supplements' families go into every stack after the bundled ones
         families = fonts.supplemented_families(font_css)

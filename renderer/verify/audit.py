@@ -16,10 +16,17 @@ Rules counted (W3C clreq, https://www.w3.org/TR/clreq/):
   its column's right edge (the widest body line of that column); less is not visible.
 * ``han-latin-no-gap``       3.2.2: a Han/Latin boundary with no extra space (less than
   1/10 em beyond the line's own inter-character spacing).
-* ``gap-inside-latin-word``  3.2.2: space opened inside a Latin word or number.
+* ``gap-inside-latin-word``  3.2.2: space opened inside a Latin word or number (a space
+  typed between two of them is not inside: ``0451 8000``).
 * ``wide-gap``               3.8: a gap wider than 0.5 em between two characters of a
   Chinese line (a lone space that took the line's slack).
+* ``loose-line``             3.8: a line whose widest added gap between two adjacent Han
+  characters exceeds 0.15 em (``renderer.verify.spacing``; ``audit(loose_em=)``): it
+  looks letter-spaced.
 * ``single-char-last-line``  3.6: the last line of a paragraph holds one character.
+
+Below what is visible nothing is reported: a justified line less than 1 pt short, a
+Han-to-Han gap of 0.15 em or less.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from pathlib import Path
 
 from renderer.diagnostics import Diagnostic, Report
 from renderer.errors import PressError
-from renderer.text import is_han, is_latin_alnum, is_wide
+from renderer.text import HANGING_MARKS, is_han, is_latin_alnum, is_wide
 
 RULES = (
     "line-start-prohibited",
@@ -43,6 +50,7 @@ RULES = (
     "han-latin-no-gap",
     "gap-inside-latin-word",
     "wide-gap",
+    "loose-line",
     "single-char-last-line",
 )
 NO_LINE_START = set("、，。．：；！？）］｝〕】》〉」』〗”’·・…‼⁇⁈⁉ ％,.:;!?)]}")
@@ -69,6 +77,8 @@ HINTS = {
     "han-latin-no-gap": "Add a quarter-em space between Han and Latin (prepare_zh_html).",
     "gap-inside-latin-word": "Do not let justification open Latin words.",
     "wide-gap": "Remove the space that took the line's slack.",
+    "loose-line": "A word, number or address that cannot break pushed the slack into this "
+                  "line: let it break (an editor's rewording, or a break point), or accept it.",
     "single-char-last-line": "Rebreak the paragraph so its last line holds more than one "
                              "character.",
 }
@@ -106,11 +116,24 @@ class Line:
     def possible_rights(self) -> tuple[float, ...]:
         """Where the line may end. A closing or pause mark set half-width at the line end
         (``halt``, GB/T 15834) keeps its one-em /W width in the PDF, and the half advance
-        is only a TJ offset, so both ends are possible; the narrower comes first."""
+        is only a TJ offset, so both ends are possible; the narrower comes first. A stop
+        or comma hung into the margin (clreq 3.1.7) ends the line where it starts."""
         last = self.visible[-1]
+        if last.char in HANGING_MARKS and self.em:
+            return (last.left, last.left + self.em / 2, self.right)
         if last.char in HALF_WIDTH_AT_END and self.em:
             return (last.left + self.em / 2, self.right)
         return (self.right,)
+
+    @property
+    def flush_left(self) -> float:
+        """Where the column's edge may be for this line. An opening mark set half-width
+        at the line start (clreq 3.1.6) is drawn from half an em before the edge (the
+        font's ``halt`` moves it left), so the edge may be half an em right of it."""
+        first = self.visible[0]
+        if first.char in NO_LINE_END and self.em:
+            return first.left + self.em / 2
+        return first.left
 
     def advance_right(self, glyph: Glyph) -> float:
         """Where the glyph's advance ends. PDFium's loose box of some Han glyphs (员, 办)
@@ -295,12 +318,24 @@ def _han_gap(glyphs: list[Glyph], em: float) -> float:
     return statistics.median(gaps) if gaps else 0.0
 
 
+def _spaced(line: Line) -> list[bool]:
+    """For each visible glyph of the line: whether a drawn space stands before it."""
+    spaced, pending = [], False
+    for glyph in line.glyphs:
+        if glyph.char.isspace():
+            pending = True
+        else:
+            spaced.append(pending)
+            pending = False
+    return spaced
+
+
 def check_spacing(line: Line) -> list[Finding]:
     em = line.em
     visible = line.visible
     base = _han_gap(line.glyphs, em)
     found = []
-    for a, b in zip(visible, visible[1:]):
+    for a, b, space_before in zip(visible, visible[1:], _spaced(line)[1:]):
         if abs(b.left - a.left) < 0.01:
             continue            # two characters of one glyph (the —— ligature)
         gap = b.left - line.advance_right(a)
@@ -309,7 +344,7 @@ def check_spacing(line: Line) -> list[Finding]:
                 is_latin_alnum(a.char) and is_han(b.char)):
             if gap - base < HAN_LATIN_MIN_EM * em:
                 found.append(Finding("han-latin-no-gap", line.page, line.text, pair))
-        elif is_latin_alnum(a.char) and is_latin_alnum(b.char):
+        elif is_latin_alnum(a.char) and is_latin_alnum(b.char) and not space_before:
             if gap > LATIN_WORD_GAP_EM * em:
                 found.append(Finding("gap-inside-latin-word", line.page, line.text, pair))
         if gap > WIDE_GAP_EM * em:
@@ -356,13 +391,13 @@ def columns(lines: list[Line]) -> list[list[Line]]:
 
 
 def _edges(group: list[Line]) -> tuple[float, float]:
-    return (min(line.left for line in group),
+    return (min(line.flush_left for line in group),
             max(line.possible_rights()[0] for line in group))
 
 
 def final_flags(column: list[Line]) -> list[bool]:
     """For each line of a column: is it the last line of its paragraph?"""
-    left = min(line.left for line in column)
+    left = min(line.flush_left for line in column)
     pitches = [a.baseline - b.baseline for a, b in zip(column, column[1:])
                if a.page == b.page and a.baseline > b.baseline]
     pitch = statistics.median(pitches) if pitches else 0.0
@@ -395,8 +430,11 @@ def check_paragraphs(column: list[Line]) -> list[Finding]:
     return found
 
 
-def audit(pdf: Path) -> AuditReport:
-    """Read ``pdf`` back and count the clreq rules each Chinese line breaks."""
+def audit(pdf: Path, loose_em: float | None = None) -> AuditReport:
+    """Read ``pdf`` back and count the clreq rules each Chinese line breaks; a line is
+    loose when its widest added Han-to-Han gap exceeds ``loose_em`` (default 0.15 em)."""
+    from renderer.verify.spacing import LOOSE_EM, check_loose_lines
+
     pdf = Path(pdf)
     lines = [line for page, glyphs in enumerate(read_glyphs(pdf), start=1)
              for line in group_lines(glyphs, page)]
@@ -404,6 +442,7 @@ def audit(pdf: Path) -> AuditReport:
     report = AuditReport(pdf=str(pdf), chinese_lines=len(chinese))
     for line in chinese:
         report.findings += check_line_edges(line) + check_spacing(line)
+    report.findings += check_loose_lines(chinese, LOOSE_EM if loose_em is None else loose_em)
     size = body_size(chinese)
     body = [line for line in chinese if abs(line.em - size) < 0.15]
     report.body_lines = len(body)

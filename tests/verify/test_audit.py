@@ -11,7 +11,16 @@ import pytest
 
 from renderer.errors import PressError
 from renderer.typeset import weasyprint70
-from renderer.verify.audit import RULES, audit
+from renderer.verify.audit import (
+    RULES,
+    Glyph,
+    Line,
+    _edges,
+    audit,
+    check_paragraphs,
+    check_spacing,
+    final_flags,
+)
 from tests.cjk_sample import page_html, paragraphs, render
 
 HAN = r"[\u3400-\u9fff]"
@@ -65,7 +74,26 @@ def test_extracted_chinese_is_the_source_text(after_pdf):
     lines = [line for text in texts for line in text.splitlines()]
     spaced = [m.group() for line in lines for m in re.finditer(rf"{HAN}\s+{HAN}", line)]
     assert all(pair in source for pair in spaced), spaced
-    assert _loosely_justified(after_pdf), "no line is justified loosely enough to test"
+
+
+LOOSE = ('<p lang="zh-Hans" style="font: 10.5pt \'Noto Serif CJK SC\'; width: 17em; '
+         'text-align: justify">重庆外办与渝中区共同主办Pneumonoultramicroscopic活动。</p>')
+
+
+def test_a_loose_line_extracts_without_spaces_and_is_reported(tmp_path):
+    """A word that cannot break leaves its slack to the Han line before it (0.45 em between
+    characters): PDFium still extracts no space there (renderer.typeset.weasyprint70.tc),
+    and the audit reports the line, with its page and gap, above its threshold only."""
+    weasyprint70.install()
+    pdf = render(LOOSE, tmp_path / "loose.pdf")
+    assert _loosely_justified(pdf) == {"重庆外办与渝中区共同主办"}
+    text = pdfium.PdfDocument(str(pdf))[0].get_textpage().get_text_range()
+    assert text.splitlines()[0] == "重庆外办与渝中区共同主办"
+    report = audit(pdf)
+    assert [(f.rule, f.page, f.line) for f in report.findings] == [
+        ("loose-line", 1, "重庆外办与渝中区共同主办")]
+    assert report.findings[0].detail.startswith("0.4")
+    assert audit(pdf, loose_em=0.5).ok
 
 
 def _loosely_justified(pdf) -> set[str]:
@@ -133,3 +161,31 @@ def test_not_a_pdf_is_a_press_error(tmp_path):
     bogus.write_text("not a pdf")
     with pytest.raises(PressError):
         audit(bogus)
+
+
+def _line(chars: str, lefts: list[float], em: float = 10.0) -> Line:
+    widths = {" ": em / 4, **{digit: 0.55 * em for digit in "0123456789"}}
+    return Line(1, [Glyph(char, left, left + widths.get(char, em), 100.0)
+                    for char, left in zip(chars, lefts)])
+
+
+def test_a_hung_stop_and_a_half_width_opening_mark_keep_the_line_flush():
+    """A comma hung into the margin (clreq 3.1.7) starts where the column ends; an
+    opening mark set half-width at the line start (clreq 3.1.6) is drawn from half an
+    em before the column's edge. A 4 em column:"""
+    hung = _line("甲乙丙丁，", [0, 10, 20, 30, 40])
+    assert hung.possible_rights()[0] == 40
+    half = _line("“甲乙丙”", [-5, 5, 15, 25, 35])
+    assert half.flush_left == 0 and _line("甲乙", [0, 10]).flush_left == 0
+    column = [_line("甲乙丙丁", [0, 10, 20, 30]), hung, half, _line("甲乙。", [0, 10, 20])]
+    assert _edges(column) == (0, 40)
+    assert final_flags(column) == [False, False, False, True]
+    assert check_paragraphs(column) == []
+
+
+def test_a_space_typed_between_digits_is_not_inside_a_word():
+    """话0451 8000: the typed space is drawn; without it the same gap opens a number."""
+    lefts = [0, 12.5, 18, 23.5, 29, 34.5, 37, 42.5, 48, 53.5]
+    assert not check_spacing(_line("话0451 8000", lefts))
+    opened = _line("话04518000", lefts[:5] + lefts[6:])
+    assert [f.rule for f in check_spacing(opened)] == ["gap-inside-latin-word"]

@@ -9,7 +9,10 @@ has refused any other WeasyPrint or pydyf. Each patch wraps the original and kee
 | patch | module | what it changes | why |
 |---|---|---|---|
 | ``layout.inline.count_expandable_spaces`` | ``cjk`` | counts the gaps between full-width characters as stretchable | clreq 3.8 inter-character justification (70 stretches only spaces) |
-| ``text.line_break.Layout.set_text`` | ``cjk`` | Pango letter spacing for justification and the 1/4 em Han/Latin space, ``halt`` on adjacent marks | clreq 3.8, 3.2.2, 3.1.6.2 |
+| ``text.line_break.Layout.set_text`` | ``cjk`` | Pango letter spacing for justification and the 1/4 em Han/Latin space, ``halt`` on adjacent marks, on a line-end mark and on the marks a planned line compresses | clreq 3.8, 3.2.2, 3.1.6 |
+| ``layout.inline.split_first_line`` | ``cjk`` (``breaks``) | a justified Chinese text box broken as a whole: the slack of each line in line-end and line-start marks, adjacent pairs and hanging stops and commas before letter-spacing | clreq 3.1.6, 3.1.7, 3.8; JIS X 4051 4.8 |
+| ``layout.inline.add_word_spacing`` | ``cjk`` | the justified layout of a planned line compresses the same marks | as above |
+| ``layout.inline.get_next_linebox`` | ``cjk`` | remembers the width of the lines being laid out (the plan needs the width after an indented or shared first line) | as above |
 | ``pdf.stream.Stream.show_text`` | ``tc`` | writes justification as character spacing (``Tc``), drops zero shifts | clean text extraction (PDFium reads big TJ shifts as spaces) |
 | ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang``; ARIA ``role`` (``presentation``, ``doc-toc``, ``listitem``), ``/Scope`` on ``/TH``, one ``/Figure`` per ``alt`` language, ``/PressNode`` for ``typeset.structure`` | PDF/UA-1 7.2, 7.18.5: a screen reader switches voice per language; no layout tables |
 | ``ctypes.util.find_library`` (during ``import weasyprint`` only) | ``libraries`` | no ``ldconfig``/``gcc`` lookups of other platforms' library names | 0.14 s and 200 processes per start |

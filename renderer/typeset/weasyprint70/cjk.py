@@ -23,6 +23,12 @@ three things WeasyPrint 70 cannot do by itself:
   the element).
 * 3.1.6.2 punctuation compression: of two adjacent full-width marks the first is set with
   the font's ``halt`` feature (half width).
+* 3.1.6 and 3.8 line adjustment: the slack of a line goes into punctuation before it goes
+  between characters, and the breaks of a paragraph are chosen together so that no line
+  is letter-spaced for the sake of the next (renderer.typeset.weasyprint70.breaks); the
+  marks it compresses are kept with the line's layout (``_press_line``). 3.1.7 hanging
+  punctuation: a stop or comma that does not otherwise fit hangs into the margin where
+  the element asks for it (``--press-hanging-punctuation: allow-end``).
 
 Everything is done with Pango attributes on the existing text, so the PDF text (and
 therefore pdftotext/pdfium extraction and search) is exactly the source text.
@@ -35,11 +41,15 @@ or last position and 0 if it is alone. ``expandable_units`` counts exactly that,
 WeasyPrint adds to a box (units x spacing) is the width Pango draws and justified lines end
 flush with the column.
 
-Only two functions are patched here: ``layout.inline.count_expandable_spaces`` (what a line
-can stretch) and ``text.line_break.Layout.set_text`` (where the stretch goes); a third,
-``pdf.stream.Stream.show_text``, is patched by renderer.typeset.weasyprint70.tc so that the stretch is
-written as PDF character spacing, which text extraction does not mistake for spaces. All
-are internal and change between releases: renderer.typeset.weasyprint70 checks the version.
+Patched here: ``layout.inline.count_expandable_spaces`` (what a line can stretch),
+``text.line_break.Layout.set_text`` (where the stretch goes, which marks are half-width),
+``layout.inline.split_first_line`` (where the line ends), ``layout.inline.add_word_spacing``
+(the justified layout keeps the line's compressed marks) and
+``layout.inline.get_next_linebox`` (the width of the lines after the first); a sixth,
+``pdf.stream.Stream.show_text``, is patched by renderer.typeset.weasyprint70.tc so that the
+stretch is written as PDF character spacing, which text extraction does not mistake for
+spaces. All are internal and change between releases: renderer.typeset.weasyprint70
+checks the version.
 
 Upstream-ready description: CSS Text 3 ``text-justify: inter-character`` (and ``auto`` for
 CJK text) is unimplemented; ``count_expandable_spaces`` could count justification
@@ -49,6 +59,7 @@ spacing to those characters as it already does to spaces.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,6 +77,7 @@ from renderer.text import (
     is_latin_alnum,
     is_wide,
 )
+from renderer.typeset.weasyprint70 import breaks
 
 MARKS = (HAN_LATIN_ELEMENT_MARK, HAN_LATIN_MARK)
 
@@ -125,12 +137,14 @@ def halt_positions(text: str) -> list[int]:
     mark at a line end to be half-width too, and it has to be: Pango measured the line
     while the mark was followed by another one (compressed), so a full-width mark at the
     end of the cut line would overflow the column. A text ends with such a mark at a line
-    end, or (rarely) just before an inline element.
+    end, or (rarely) just before an inline element; a text that is only the mark (``。``
+    after ``</em>``) is one too, or the line before it could not end with the element.
     """
     positions = [index for index in range(len(text) - 1)
                  if text[index] in COMPRESSIBLE_MARKS and text[index + 1] in COMPRESSIBLE_MARKS]
-    if len(text) > 1 and text[-1] in CLOSING_MARKS:
-        positions.append(len(text) - 1)
+    last = len(text.rstrip("".join(MARKS))) - 1   # the break mark after ” (prepare) is not it
+    if last >= 0 and text[last] in CLOSING_MARKS and last not in positions:
+        positions.append(last)
     return positions
 
 
@@ -144,11 +158,13 @@ class _Spacing:
 
 
 @lru_cache(maxsize=16384)
-def plan_text(text: str, lang: str | None, font_size: float, justification_spacing: float
+def plan_text(text: str, lang: str | None, font_size: float, justification_spacing: float,
+              compressed: frozenset[int] = frozenset()
               ) -> tuple[tuple[int, int, _Spacing], ...]:
     """What ``set_text`` adds to the text of a layout: (start byte, end byte, spacing)
-    per character that gets something. Cached: WeasyPrint sets the same text again and
-    again while it looks for line breaks."""
+    per character that gets something; ``compressed``: indexes of marks set half-width
+    besides those of ``halt_positions`` (a line pulled back, ``plan_line``). Cached:
+    WeasyPrint sets the same text again and again while it looks for line breaks."""
     chinese = is_chinese_lang(lang)
     plan: dict[int, _Spacing] = {}
     if justification_spacing:
@@ -159,7 +175,7 @@ def plan_text(text: str, lang: str | None, font_size: float, justification_spaci
             if chinese and char in " \u00a0":
                 plan[index] = _Spacing(unstretched=True)
     if chinese:
-        for index in halt_positions(text):
+        for index in sorted({*halt_positions(text), *compressed}):
             plan[index] = _Spacing(plan.get(index, _Spacing()).extra, halt=True)
     if not plan:
         return ()
@@ -289,7 +305,8 @@ def _patched_set_text(original: Callable) -> Callable:
             pango.pango_layout_set_single_paragraph_mode(self.layout, True)
         original(self, text, justify)
         spacing = self.justification_spacing if justify else 0
-        plan = plan_text(self.text, self.style["lang"], self.style["font_size"], spacing)
+        plan = plan_text(self.text, self.style["lang"], self.style["font_size"], spacing,
+                         _compressed(self))
         if plan:
             _apply_plan(self, plan)
         _space_boundaries(self, spacing)
@@ -308,6 +325,231 @@ def _patched_count(boxes_module) -> Callable:
     return count_expandable_spaces
 
 
+# --- line breaking: the slack goes into punctuation before it goes between characters -------
+
+# Marks that may give up the blank half of their em to make a line fit (clreq 3.1.6,
+# 3.8: compress punctuation before opening up the characters): pause and stop marks,
+# brackets and quotes. ！ and ？ keep their em.
+LINE_COMPRESSIBLE = COMPRESSIBLE_MARKS - frozenset("！？")
+PAUSE_AND_STOP = frozenset("、，。．：；")
+# CSS Text 3 ``hanging-punctuation: allow-end``, which WeasyPrint 70 does not know, is read
+# from the custom property ``--press-hanging-punctuation`` (styles/cjk.css, the theme's
+# ``hanging_punctuation``): a stop or comma that does not otherwise fit hangs.
+HANGING_PROPERTY = "__press_hanging_punctuation"
+PLANS = 512             # paragraphs (and the rests of them) whose breaks are remembered
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """A line whose breaks were planned (renderer.typeset.weasyprint70.breaks): its text
+    and the marks compressed in it (indexes). Kept on the layout (``_press_line``) so
+    that every later ``set_text`` of that text, for the justification and for drawing,
+    compresses the same marks."""
+    text: str
+    compressed: frozenset[int]
+
+
+def compression_order(text: str) -> list[int]:
+    """Indexes of the marks of a line that may be set half-width to make it fit, in the
+    order they give up their space. clreq 3.1.6 adjusts punctuation in two places only,
+    at a line's start or end and where marks meet; a single mark inside the line keeps
+    its full width (the mainland style). So: an opening mark that starts the line, then
+    a closing mark that follows another mark (the first is half-width already: clreq
+    3.1.6.2 allows the pair 1 em instead of 1.5), the nearest the line end first. The
+    mark that ends the line is half-width already (``halt_positions``).
+
+    An opening mark after another mark stays as it is: ``halt`` takes its blank half off
+    its left, so its glyph would be drawn from where the mark before it starts, and
+    poppler's text extraction then breaks the line there."""
+    halted = set(halt_positions(text))
+    order = [0] if text[:1] and text[0] in LINE_COMPRESSIBLE and text[0] not in CLOSING_MARKS \
+        and 0 not in halted else []
+    order += [index for index in range(len(text) - 1, 0, -1)
+              if index not in halted and text[index] in CLOSING_MARKS
+              and text[index - 1] in COMPRESSIBLE_MARKS and index - 1 in halted]
+    return order
+
+
+def inner_compression_order(text: str) -> list[int]:
+    """The single closing marks inside a line, for when nothing else makes it fit but
+    opening up its characters visibly (JIS X 4051 4.8 compresses them; the mainland style
+    only then): pause and stop marks first, then closing brackets and quotes, the nearest
+    the line end first in each. Marks next to another mark are not in it, nor opening
+    marks (see ``compression_order``)."""
+    halted = set(halt_positions(text))
+    single = [index for index in range(1, len(text) - 1)
+              if text[index] in CLOSING_MARKS and index not in halted
+              and text[index - 1] not in COMPRESSIBLE_MARKS
+              and text[index + 1] not in COMPRESSIBLE_MARKS]
+    return sorted(single, key=lambda index: (text[index] not in PAUSE_AND_STOP, -index))
+
+
+def hangs_punctuation(style) -> bool:
+    """Whether the element asks for hanging stops and commas (``allow-end``)."""
+    tokens = style[HANGING_PROPERTY] or ()
+    return any(getattr(token, "value", None) == "allow-end" for token in tokens)
+
+
+def _plans_breaks(style) -> bool:
+    return (is_chinese_lang(style["lang"]) and style["text_align_all"] == "justify"
+            and style["white_space"] in ("normal", "pre-line") and bool(style["font_size"]))
+
+
+def _compressed(layout) -> frozenset[int]:
+    line = getattr(layout, "_press_line", None)
+    if line is None or line.text.rstrip(" ") != layout.text.rstrip(" "):
+        return frozenset()
+    return line.compressed
+
+
+def _measure(text: str, style, justification_spacing: float, compressed: frozenset[int]):
+    """(layout, its first line, width in px) of ``text`` set on one line."""
+    from weasyprint.text.line_break import Layout, line_size
+
+    layout = Layout(style, justification_spacing)
+    layout._press_line = PlannedLine(text, compressed)
+    layout.set_text(text)
+    line, _ = layout.get_first_line()
+    return layout, line, line_size(line, style)[0]
+
+
+def measure(text: str, style, justification_spacing: float = 0.0) -> breaks.Measured:
+    """``text`` laid out by Pango on one line, as ``breaks.Plan`` needs it: the advance of
+    each character, where lines may break (Pango's UAX #14 and clreq 3.1.4)."""
+    from weasyprint.text.line_break import get_log_attrs
+
+    ffi, _, to_units = _ffi()
+    layout, line, _ = _measure(text, style, justification_spacing, frozenset())  # keep it: line
+    offsets = _byte_offsets(text)
+    char_at = {offset: index for index, offset in enumerate(offsets)}
+    advances = [0.0] * len(text)
+    run = line.runs
+    while run != ffi.NULL:
+        item, glyphs = run.data.item, run.data.glyphs
+        for i in range(glyphs.num_glyphs):
+            index = char_at.get(item.offset + glyphs.log_clusters[i])
+            if index is not None and index < len(text):
+                advances[index] += glyphs.glyphs[i].geometry.width / to_units
+        run = run.next
+    del layout
+    attrs = get_log_attrs(text, style["lang"])
+    allowed = tuple(index for index in range(1, len(text))
+                    if attrs[index].is_line_break and breaks.clreq_allows_break(text, index))
+    return breaks.Measured(
+        text=text, advances=tuple(advances), breaks=(*allowed, len(text)),
+        halted=frozenset(halt_positions(text)),
+        boundaries=frozenset(char_at[offset] for offset in han_latin_boundaries(text)),
+        space=HAN_LATIN_SPACE_EM * style["font_size"] + justification_spacing / 2,
+        em=style["font_size"], multipliers=tuple(justification_multipliers(text, True)))
+
+
+_plans: OrderedDict = OrderedDict()
+
+
+_line_widths: list[float] = []      # the width of the lines being laid out (innermost last)
+
+
+def plan_for(text: str, style, max_width: float, line_width: float,
+             justification_spacing: float = 0.0, at_line_start: bool = True
+             ) -> tuple[breaks.Plan, int]:
+    """The breaks of the text box whose rest is ``text``, its first line ``max_width``
+    wide (``at_line_start``: nothing before it on that line) and the next ones
+    ``line_width``: (plan, where ``text`` starts in the plan's text). The rest of a
+    paragraph asked for at the next line is found again by its text."""
+    from weasyprint.text.line_break import _font_style_cache_key
+
+    hanging = hangs_punctuation(style)
+    # the fonts of this document (an issue's supplement fonts may reuse a family name)
+    key = (id(style.font_config), _font_style_cache_key(style, include_size=True),
+           style["letter_spacing"], style["word_spacing"], hanging, justification_spacing,
+           round(line_width, 3))
+    first = (text, round(max_width, 3), at_line_start, key)
+    found = _plans.get(first)
+    if found is not None:
+        _plans.move_to_end(first)
+        return found
+    plan = breaks.Plan(measure(text, style, justification_spacing), max_width, line_width,
+                       hanging, (compression_order, inner_compression_order),
+                       first_at_start=at_line_start)
+    _plans[first] = (plan, 0)
+    for line in plan.path()[:-1]:
+        _plans[(text[line.end:], round(line_width, 3), True, key)] = (plan, line.end)
+    while len(_plans) > PLANS:
+        _plans.popitem(last=False)
+    return plan, 0
+
+
+def planned_first_line(text: str, style, max_width: float, justification_spacing: float,
+                       at_line_start: bool = True):
+    """``split_first_line``'s answer for the first line of the text box's planned breaks
+    (``breaks``), laid out by Pango and checked to fit; None when the plan has no line
+    that fits (a word wider than the column: WeasyPrint's own rules then apply)."""
+    from weasyprint.text.line_break import first_line_metrics
+
+    line_width = _line_widths[-1] if _line_widths else max_width
+    plan, offset = plan_for(text, style, max_width, max(line_width, max_width),
+                            justification_spacing, at_line_start)
+    choice = plan.choice(offset)
+    if choice is None or choice.cost >= breaks.OVERFULL_COST:
+        return None
+    end = choice.end - offset
+    layout, line, width = _measure(text[:end], style, justification_spacing,
+                                   choice.compressed)
+    if width - choice.hang > max_width:
+        return None
+    space_collapse = style["white_space"] in ("normal", "nowrap", "pre-line")
+    resume = None if end >= len(text) else len(text[:end].encode())
+    layout, length, resume, width, height, baseline = first_line_metrics(
+        line, text, layout, resume, space_collapse, style)
+    return layout, length, resume, width - choice.hang, height, baseline
+
+
+def _patched_split(original: Callable) -> Callable:
+    def split_first_line(text, style, context, max_width, justification_spacing,
+                         is_line_start=True, minimum=False):
+        """Justified Chinese: the first line of the text box's planned breaks. Pango is
+        not asked first (it would lay the rest of the paragraph out again at every line);
+        the plan lays the whole text out once."""
+        if not (minimum or max_width is None or not text or "\n" in text) and (
+                _plans_breaks(style)):
+            planned = planned_first_line(text, style, max_width, justification_spacing,
+                                         is_line_start)
+            if planned is not None:
+                return planned
+        return original(text, style, context, max_width, justification_spacing,
+                        is_line_start, minimum)
+    split_first_line.__wrapped__ = original
+    return split_first_line
+
+
+def _patched_next_linebox(original: Callable) -> Callable:
+    def get_next_linebox(context, linebox, position_y, bottom_space, skip_stack,
+                         containing_block, *args, **kwargs):
+        """Lays out one line; the planned breaks need the width of the next ones."""
+        _line_widths.append(containing_block.width)
+        try:
+            return original(context, linebox, position_y, bottom_space, skip_stack,
+                            containing_block, *args, **kwargs)
+        finally:
+            _line_widths.pop()
+    get_next_linebox.__wrapped__ = original
+    return get_next_linebox
+
+
+def _patched_add_word_spacing(original: Callable, boxes_module) -> Callable:
+    def add_word_spacing(context, box, justification_spacing, x_advance):
+        """WeasyPrint lays a justified text box out again: the new layout compresses the
+        marks the line was planned with."""
+        before = box.pango_layout if isinstance(box, boxes_module.TextBox) else None
+        x_advance = original(context, box, justification_spacing, x_advance)
+        if before is not None and box.pango_layout is not before and hasattr(
+                before, "_press_line"):
+            box.pango_layout._press_line = before._press_line
+        return x_advance
+    add_word_spacing.__wrapped__ = original
+    return add_word_spacing
+
+
 _originals: list = []
 
 
@@ -318,9 +560,14 @@ def install() -> None:
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
-    _originals.append((inline.count_expandable_spaces, line_break.Layout.set_text))
+    _originals.append((inline.count_expandable_spaces, line_break.Layout.set_text,
+                       inline.split_first_line, inline.add_word_spacing,
+                       inline.get_next_linebox))
     inline.count_expandable_spaces = _patched_count(boxes)
     line_break.Layout.set_text = _patched_set_text(line_break.Layout.set_text)
+    inline.split_first_line = _patched_split(inline.split_first_line)
+    inline.add_word_spacing = _patched_add_word_spacing(inline.add_word_spacing, boxes)
+    inline.get_next_linebox = _patched_next_linebox(inline.get_next_linebox)
 
 
 def uninstall() -> None:
@@ -329,4 +576,5 @@ def uninstall() -> None:
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
-    inline.count_expandable_spaces, line_break.Layout.set_text = _originals.pop()
+    (inline.count_expandable_spaces, line_break.Layout.set_text, inline.split_first_line,
+     inline.add_word_spacing, inline.get_next_linebox) = _originals.pop()
