@@ -41,6 +41,7 @@ from pathlib import Path
 from renderer.diagnostics import Diagnostic, Report
 from renderer.errors import PressError
 from renderer.text import HANGING_MARKS, is_han, is_latin_alnum, is_wide
+from renderer.verify.spacing import LOOSE_EM, han_gaps
 
 RULES = (
     "line-start-prohibited",
@@ -430,11 +431,17 @@ def check_paragraphs(column: list[Line]) -> list[Finding]:
     return found
 
 
+def check_loose_lines(lines, threshold_em: float = LOOSE_EM) -> list[Finding]:
+    """A ``loose-line`` finding for each line whose widest added Han-to-Han gap
+    (renderer.verify.spacing) exceeds ``threshold_em``."""
+    return [Finding("loose-line", gap.page, gap.text,
+                    f"{gap.gap_em:.2f} em between Han characters")
+            for gap in han_gaps(lines) if gap.gap_em > threshold_em]
+
+
 def audit(pdf: Path, loose_em: float | None = None) -> AuditReport:
     """Read ``pdf`` back and count the clreq rules each Chinese line breaks; a line is
     loose when its widest added Han-to-Han gap exceeds ``loose_em`` (default 0.15 em)."""
-    from renderer.verify.spacing import LOOSE_EM, check_loose_lines
-
     pdf = Path(pdf)
     lines = [line for page, glyphs in enumerate(read_glyphs(pdf), start=1)
              for line in group_lines(glyphs, page)]

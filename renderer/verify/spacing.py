@@ -19,7 +19,7 @@ justification opens every Han gap of a line by the same amount.
 The rule ``loose-line`` reports each line whose widest added gap exceeds ``LOOSE_EM``
 (0.15 em: a fine ruler's width at body size; JIS X 4051 and clreq put compression of
 punctuation before any such expansion), with the page, the line's text and the gap.
-This module only reads lines: ``renderer.verify.audit`` calls ``check_loose_lines``.
+This module only measures lines: ``renderer.verify.audit`` turns the loose ones into findings.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from renderer.text import is_han
 
 LOOSE_EM = 0.15
 SPACE_EM = 0.2      # a gap this much wider than the line's median Han gap is a word space
-RULE = "loose-line"
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,3 @@ def widest_han_gap(line) -> LineGap:
 def han_gaps(lines: Iterable) -> list[LineGap]:
     """``widest_han_gap`` of every line that has at least one adjacent Han pair."""
     return [gap for gap in map(widest_han_gap, lines) if gap.pairs]
-
-
-def check_loose_lines(lines: Iterable, threshold_em: float = LOOSE_EM) -> list:
-    """Findings (``audit.Finding``, rule ``loose-line``) for the lines whose widest
-    added Han-to-Han gap exceeds ``threshold_em``."""
-    from renderer.verify.audit import Finding
-
-    return [Finding(RULE, gap.page, gap.text, f"{gap.gap_em:.2f} em between Han characters")
-            for gap in han_gaps(lines) if gap.gap_em > threshold_em]

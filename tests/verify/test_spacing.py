@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from renderer.verify.audit import Glyph, Line, audit, group_lines, read_glyphs
-from renderer.verify.spacing import check_loose_lines, han_gaps, widest_han_gap
+from renderer.verify.audit import Glyph, Line, audit, check_loose_lines, group_lines, read_glyphs
+from renderer.verify.spacing import han_gaps, widest_han_gap
 from tests.conftest import CORPUS_ISSUES, SAMPLE, SECOND_SAMPLE
 
 ISSUES = [SAMPLE, SECOND_SAMPLE, *CORPUS_ISSUES]
