@@ -16,6 +16,13 @@ settings.register_profile("dev", max_examples=200)
 settings.register_profile("deep", max_examples=1500)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
+def pytest_collection_modifyitems(items):
+    """The tests marked `long` (a real process that builds, sends or waits for seconds)
+    go first, so that the two workers end together on short ones, instead of one
+    finishing a long test alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "2022-02"
 MAKE_ISSUE = [sys.executable, "-m", "renderer.cli"]

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.deliver.test_mail import RecordingHandler, smtp_server
 
@@ -34,6 +36,7 @@ def test_the_readme_shows_the_editor_commands():
             "mail"} <= set(commands)
 
 
+@pytest.mark.long
 def test_every_readme_command_runs_as_written(tmp_path):
     handler = RecordingHandler()
     with smtp_server(handler) as controller:

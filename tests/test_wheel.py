@@ -66,6 +66,7 @@ def test_the_wheel_carries_styles_and_fonts(installed):
     assert {p for p in packages if f"{p}/__init__.py" not in names} == set()
 
 
+@pytest.mark.long
 def test_installed_make_issue_builds_the_sample_from_elsewhere(installed, tmp_path):
     issue = tmp_path / "my-issue"
     shutil.copytree(SAMPLE, issue)

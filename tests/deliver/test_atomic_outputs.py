@@ -80,6 +80,7 @@ def issue(tmp_path: Path) -> Path:
     return write_tiny_issue(tmp_path / "issue")
 
 
+@pytest.mark.long
 def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: Path):
     out = tmp_path / "dist"
     started = time.monotonic()

@@ -484,6 +484,7 @@ send(plan, Path(sys.argv[2]), SmtpSettings("127.0.0.1", int(sys.argv[3]), "none"
 """
 
 
+@pytest.mark.long
 def test_kill_9_at_three_points_of_a_2000_subscriber_send_with_4_connections(tmp_path):
     from aiosmtpd.controller import Controller
 

@@ -20,7 +20,8 @@ from renderer.verify import ghostscript
 from renderer.verify.preflight import preflight
 from tests.conftest import SAMPLE, run_in_process
 
-pytestmark = pytest.mark.xdist_group("prepress")  # one worker builds and runs the commands
+pytestmark = [pytest.mark.xdist_group("prepress"),  # one worker builds and runs the commands
+              pytest.mark.long]
 
 TICKET = {"binding": "saddle-stitch", "quantity": 500, "stock": "Coated silk 115 g/m²",
           "finishing": "Fold, 2 wire stitches, trim", "delivery": "2022-03-04, 1 Example Road",

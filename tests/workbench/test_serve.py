@@ -17,7 +17,7 @@ import pytest
 from tests.browser import browser_page
 from tests.conftest import MAKE_ISSUE, ROOT, SAMPLE
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.long]
 
 
 def _free_port() -> int:
