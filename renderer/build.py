@@ -24,7 +24,7 @@ from renderer import interrupt
 from renderer.deliver import cache, files
 from renderer.diagnostics import Diagnostic
 from renderer.errors import PressError
-from renderer.policy import BINDING_PAGE_MULTIPLE, EDITIONS, OUTPUTS
+from renderer.policy import EDITIONS, OUTPUTS
 
 
 @dataclass
@@ -350,26 +350,14 @@ def _answer(pipe, job, arguments) -> None:
 
 def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes, Path]:
     """Typeset one edition, stage it beside its target and check it: the whole job of one
-    worker. The build renames the staged file into place once every edition has passed."""
-    done = _typeset_edition(prepared, composed.edition, composed)
-    result, staged_path = _verify_and_stage(prepared.issue, done, out_root)
-    return result, done.pdf, staged_path
-
-
-def _typeset_edition(prepared, edition: str, composed):
-    from renderer.compose import compose
+    worker. The build renames the staged file into place once every edition has passed.
+    (A bound print edition's padding pages, which say they are blank, come from the
+    composed HTML: see compose.Composed.page_multiple.)"""
     from renderer.typeset import typeset
 
-    issue = prepared.issue
-    done = typeset(composed, issue)
-    multiple = BINDING_PAGE_MULTIPLE[issue.print.binding]
-    if edition == "print" and multiple:
-        missing = -done.pages % multiple  # a saddle-stitched booklet: 4, perfect binding: 2
-        if missing:
-            # Padding pages are typeset (they say they are blank), never left empty
-            # silently; the template puts them before the back cover, never on it.
-            done = typeset(compose(prepared, edition, padding_pages=missing), issue)
-    return done
+    done = typeset(composed, prepared.issue)
+    result, staged_path = _verify_and_stage(prepared.issue, done, out_root)
+    return result, done.pdf, staged_path
 
 
 def _verify_and_stage(issue, done, out_root: Path) -> tuple[EditionResult, Path]:

@@ -40,12 +40,21 @@ class Composed:
     edition: str
     html: str
     base_url: str  # URLs in the HTML resolve against the styles folder
+    # A bound edition's page count must be a multiple of this: the HTML has this many
+    # less one padding pages before the back cover, each with the id PADDING_ID % n,
+    # and the typesetter keeps only the ones the page count needs.
+    page_multiple: int | None = None
 
 
-def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) -> Composed:
+PADDING_ID = "press-padding-%d"
+
+
+def compose(prepared: PreparedIssue, edition: str) -> Composed:
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}")
     issue = prepared.issue
+    back_cover = has_back_cover(issue, edition)
+    multiple = BINDING_PAGE_MULTIPLE[issue.print.binding] if back_cover else None
     template = _environment(edition).get_template("issue.html.j2")
     html = template.render(
         issue=issue, articles=prepared.articles, edition=edition,
@@ -53,10 +62,12 @@ def compose(prepared: PreparedIssue, edition: str, *, padding_pages: int = 0) ->
                               font_css=prepared.font_css)),
         month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
-        padding_pages=padding_pages, back_cover=has_back_cover(issue, edition),
+        padding_ids=[PADDING_ID % n for n in range(1, multiple)] if multiple else [],
+        back_cover=back_cover,
         qr=qr_modules(issue.web_url) if issue.web_url else None,
         cover=_cover_story(prepared), cover_image=prepared.cover_image, logo=prepared.logo)
-    return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/")
+    return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/",
+                    page_multiple=multiple)
 
 
 def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str = "") -> str:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
-from renderer.compose import Composed
+from renderer.compose import PADDING_ID, Composed
 from renderer.errors import PressError
 from renderer.model import Issue
 from renderer.typeset import fetcher, finish
 from renderer.typeset.weasyprint70 import libraries
 
 PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
+PADDING_ANCHOR = re.escape(PADDING_ID).replace("%d", r"\d+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
             document = weasyprint.HTML(
                 string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,
             ).render(font_config=FontConfiguration(), color_profiles={}, **options)
+            if composed.page_multiple:
+                document = without_surplus_padding(document, composed.page_multiple)
             pdf = document.write_pdf(finisher=fonts.finisher, **options)
         except weasyprint.urls.FatalURLFetchingError:
             raise fetcher.refusal(sandbox.refused[0], issue) from None
@@ -58,6 +62,21 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
     return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages),
                    warnings=tuple(f"WeasyPrint ({composed.edition} edition): {message}"
                                   for message in dict.fromkeys(warnings)))
+
+
+def without_surplus_padding(document, multiple: int):
+    """The pages of a bound edition, as many padding pages kept as make the count a
+    multiple of ``multiple``: the first ones, so that the others' folios still follow
+    (compose put multiple - 1 before the back cover). Dropping pages laid out once
+    costs nothing; laying the issue out again with the right number cost a second layout."""
+    padding = [index for index, page in enumerate(document.pages)
+               if any(re.fullmatch(PADDING_ANCHOR, name) for name in page.anchors)]
+    keep = -(len(document.pages) - len(padding)) % multiple
+    surplus = set(padding[keep:])
+    if not surplus:
+        return document
+    return document.copy([page for index, page in enumerate(document.pages)
+                          if index not in surplus])
 
 
 def document_id(edition: str, issue: Issue) -> str:
