@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -63,16 +64,26 @@ def run_in_process(*argv: str) -> InProcess:
 
 
 @pytest.fixture(scope="session")
-def sample_build(tmp_path_factory) -> dict[str, Path]:
-    """The sample issue built once per test session by the real command."""
-    out = tmp_path_factory.mktemp("dist")
-    result = run_cli("build", SAMPLE, "--out", out)
-    assert result.returncode == 0, result.stderr
+def sample_build(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The sample issue built once per test run by the real command, shared by the xdist
+    workers: the first to ask builds it under a lock, the others wait and read it. Tests
+    only read these files (a rebuild of them must be a no-op)."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # the workers' temporary folders share this run's parent
+        shared = shared.parent
+    out = shared / "sample-dist"
+    with open(shared / "sample-dist.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = out / "built"
+        if not done.exists():
+            result = run_cli("build", SAMPLE, "--out", out)
+            assert result.returncode == 0, result.stderr
+            done.write_text(result.stderr, encoding="utf-8")
     folder = out / "2022-02"
     pdfs = {edition: folder / f"cqfao-newsletter-2022-02-{edition}.pdf"
             for edition in ("print", "email")}
     for path in pdfs.values():
-        assert path.is_file(), f"{path} missing; stderr: {result.stderr}"
+        assert path.is_file(), f"{path} missing; the build said: {done.read_text()}"
     return pdfs
 
 
