@@ -74,12 +74,8 @@ def pinyin_syllables() -> frozenset[str]:
     """Every tone-marked syllable of pypinyin's single-character dictionary."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    syllables: set[str] = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            if any(mark in reading for mark in TONE_MARKED):
-                syllables.add(reading)
-    return frozenset(syllables)
+    readings = set(",".join(pinyin_dict.values()).split(","))  # 41,000 entries, 1,500 kinds
+    return frozenset(r for r in readings if any(mark in r for mark in TONE_MARKED))
 
 
 @cache
