@@ -185,9 +185,7 @@ def _publish_web(staged: Path, target: Path, size: int, count: int, out_root: Pa
 
 
 def _web_missing(index: Path) -> bool:
-    from renderer.deliver.web import missing_files
-
-    return not index.is_file() or bool(missing_files(index.parent))
+    return not index.is_file() or bool(files.missing_files(index.parent))
 
 
 def _publish(done: list[tuple[EditionResult, bytes, Path]]) -> list[tuple[EditionResult, bytes]]:

@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -210,3 +211,27 @@ def build_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# Local references of a page: href="...", src="...", srcset entries and CSS url(...).
+_REFERENCE = re.compile(r'(?:href|src)="([^"#:?]+)"|url\("([^":?]+)"\)')
+_SRCSET = re.compile(r'srcset="([^"]+)"')
+
+
+def missing_files(folder: Path) -> list[str]:
+    """Local files the pages and stylesheets of a static site `folder` (the web edition)
+    refer to that are not there (PDFs are links, not loads, and are left out): empty for
+    an intact folder. Here, not in deliver.web, so that a no-op build checks its web
+    edition without importing what makes one."""
+    missing = []
+    for source in [*folder.glob("*.html"), *folder.glob("*.css")]:
+        text = source.read_text(encoding="utf-8")
+        names = [a or b for a, b in _REFERENCE.findall(text)]
+        for srcset in _SRCSET.findall(text):
+            names += [entry.split()[0] for entry in srcset.split(",")]
+        for name in names:
+            if name.endswith(".pdf") or name.endswith("/"):
+                continue
+            if not (source.parent / name).is_file():
+                missing.append(f"{source.name}: {name}")
+    return missing

@@ -12,15 +12,17 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from renderer.compose import PADDING_ID, Composed
 from renderer.errors import PressError
 from renderer.model import Issue
 from renderer.typeset import fetcher, finish
 from renderer.typeset.weasyprint70 import libraries
 
+if TYPE_CHECKING:  # compose's import (Jinja2, Markdown) is not paid by a no-op build
+    from renderer.compose import Composed
+
 PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
-PADDING_ANCHOR = re.escape(PADDING_ID).replace("%d", r"\d+")
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,11 @@ def without_surplus_padding(document, multiple: int):
     multiple of ``multiple``: the first ones, so that the others' folios still follow
     (compose put multiple - 1 before the back cover). Dropping pages laid out once
     costs nothing; laying the issue out again with the right number cost a second layout."""
+    from renderer.compose import PADDING_ID
+
+    anchor = re.escape(PADDING_ID).replace("%d", r"\d+")
     padding = [index for index, page in enumerate(document.pages)
-               if any(re.fullmatch(PADDING_ANCHOR, name) for name in page.anchors)]
+               if any(re.fullmatch(anchor, name) for name in page.anchors)]
     keep = -(len(document.pages) - len(padding)) % multiple
     surplus = set(padding[keep:])
     if not surplus:

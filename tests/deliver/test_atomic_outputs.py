@@ -63,7 +63,7 @@ def assert_complete_pdf(path: Path) -> None:
 
 
 def assert_only_complete_outputs(out: Path) -> None:
-    from renderer.deliver.web import missing_files
+    from renderer.deliver.files import missing_files
 
     for path in visible_files(out):
         assert not path.name.endswith(files.PARTIAL_SUFFIX), f"visible partial {path}"

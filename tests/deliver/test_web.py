@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer.deliver import web
+from renderer.deliver import files
 from tests.browser import browser_page
 from tests.conftest import ROOT, SAMPLE, run_in_process
 
@@ -85,7 +85,7 @@ def test_axe_core_is_the_vendored_release():
 def test_the_web_edition_is_self_contained(sample_web):
     names = {p.relative_to(sample_web).as_posix() for p in sample_web.rglob("*") if p.is_file()}
     assert {"index.html", "web.css", "fonts/OFL-NotoCJK.txt"} <= names
-    assert web.missing_files(sample_web) == []
+    assert files.missing_files(sample_web) == []
     page = (sample_web / "index.html").read_text()
     assert 'href="../cqfao-newsletter-2022-02-email.pdf"' in page
     assert 'href="../cqfao-newsletter-2022-02-print.pdf"' in page
@@ -123,7 +123,7 @@ def test_a_deleted_figure_makes_the_next_build_write_the_web_edition_again(tmp_p
 def test_corpus_issues_have_web_editions(corpus_builds):
     for folder, pdfs in corpus_builds.items():
         edition = pdfs["email"].parent / "web"
-        assert web.missing_files(edition) == [], folder
+        assert files.missing_files(edition) == [], folder
         text = (edition / "index.html").read_text()
         assert text.count('<h1 class="masthead-name">') == 1
         assert 'lang="zh-Hans"' in text and 'lang="en"' in text
@@ -204,11 +204,11 @@ def site(sample_build, tmp_path_factory) -> Path:
 
 def test_the_site_index_and_atom_feed(site):
     for key in ("2022-02", "2022-03"):
-        assert web.missing_files(site / key / "web") == []
+        assert files.missing_files(site / key / "web") == []
         assert (site / key / f"cqfao-newsletter-{key}-print.pdf").is_file()
     index = (site / "index.html").read_text()
     assert index.index('href="2022-03/web/"') < index.index('href="2022-02/web/"')  # newest first
-    assert web.missing_files(site) == []
+    assert files.missing_files(site) == []
 
     feed = ET.parse(site / "feed.atom").getroot()
     assert feed.tag == f"{A}feed"

@@ -37,9 +37,6 @@ from renderer.text import has_han
 FOLDER = "web"
 TEMPLATES = STYLES / "web"
 STYLESHEET = "web.css"
-# Local references of a page: href="...", src="...", srcset entries and CSS url(...).
-_REFERENCE = re.compile(r'(?:href|src)="([^"#:?]+)"|url\("([^":?]+)"\)')
-_SRCSET = re.compile(r'srcset="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -95,23 +92,6 @@ def page_text(page: str) -> str:
 def write(edition: WebEdition, target: Path) -> None:
     """Write the web edition to `target` (a folder) at once: staged, then swapped in."""
     files.replace_folder(files.stage_folder(target, edition.contents), target)
-
-
-def missing_files(folder: Path) -> list[str]:
-    """Local files the pages and stylesheet of `folder` refer to that are not there (the
-    PDFs above web/ are links, not loads, and are left out): empty for an intact edition."""
-    missing = []
-    for source in [*folder.glob("*.html"), *folder.glob("*.css")]:
-        text = source.read_text(encoding="utf-8")
-        names = [a or b for a, b in _REFERENCE.findall(text)]
-        for srcset in _SRCSET.findall(text):
-            names += [entry.split()[0] for entry in srcset.split(",")]
-        for name in names:
-            if name.endswith(".pdf") or name.endswith("/"):
-                continue
-            if not (source.parent / name).is_file():
-                missing.append(f"{source.name}: {name}")
-    return missing
 
 
 @cache

@@ -105,7 +105,7 @@ def write_site(issues: list[SiteIssue], target: Path, base_url: str | None = Non
     staged = files.stage_folder(target, contents)
     try:
         for item in issues:
-            missing = web_edition.missing_files(item.web) if item.web.is_dir() else ["index.html"]
+            missing = files.missing_files(item.web) if item.web.is_dir() else ["index.html"]
             if missing:
                 raise PressError(f"the web edition of {item.issue.key} is incomplete "
                                  f"({', '.join(missing[:3])}).", file=item.web,
