@@ -37,16 +37,15 @@ def typeset(composed: Composed, issue: Issue) -> Typeset:
     from renderer.typeset.weasyprint70 import fonts, load
 
     weasyprint = load()
-    from weasyprint.text.fonts import FontConfiguration
-
     sandbox = fetcher.sandbox_fetcher_class()()
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
-    with _collect_weasyprint_messages() as (errors, warnings):
+    with _collect_weasyprint_messages() as (errors, warnings), \
+            fonts.font_configuration() as font_config:
         try:
             document = weasyprint.HTML(
                 string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,
-            ).render(font_config=FontConfiguration(), color_profiles={}, **options)
+            ).render(font_config=font_config, color_profiles={}, **options)
             if composed.page_multiple:
                 document = without_surplus_padding(document, composed.page_multiple)
             pdf = document.write_pdf(finisher=fonts.finisher, **options)

@@ -70,15 +70,17 @@ def _environment() -> jinja2.Environment:
 
 def _render(template: str, **context) -> bytes:
     from renderer.typeset import fetcher
-    from renderer.typeset.weasyprint70 import load
+    from renderer.typeset.weasyprint70 import fonts, load
 
     # Stylesheets inline (as compose does), URLs relative to styles/: the fonts' are.
     css = "\n".join((STYLES / name).read_text(encoding="utf-8")
                     for name in ("fonts.css", "prepress/prepress.css"))
     html = _environment().get_template(template).render(css=css, **context)
     weasyprint = load()
-    return weasyprint.HTML(string=html, base_url=str(STYLES) + "/",
-                           url_fetcher=fetcher.sandbox_fetcher_class()()).write_pdf()
+    with fonts.font_configuration() as font_config:
+        return weasyprint.HTML(string=html, base_url=str(STYLES) + "/",
+                               url_fetcher=fetcher.sandbox_fetcher_class()()
+                               ).write_pdf(font_config=font_config)
 
 
 def job_sheet_pdf(ticket: dict) -> bytes:

@@ -22,8 +22,10 @@ this seam.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import shutil
 
 _REFERENCE = re.compile(rb"(\d+) 0 R")
 
@@ -108,3 +110,20 @@ def compact_embedded_fonts(pdf) -> None:
 def finisher(document, pdf) -> None:
     """``write_pdf(finisher=...)``: runs after the fonts are subset, before writing."""
     compact_embedded_fonts(pdf)
+
+
+@contextlib.contextmanager
+def font_configuration():
+    """A FontConfiguration whose temporary folder (the @font-face files, 10-17 MB for the
+    bundled fonts) is removed when the typesetting ends. WeasyPrint removes it in
+    ``__del__``, which never runs in a forked typesetter that leaves with ``os._exit``:
+    every build left a /tmp/weasyprint-* folder behind."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    config = FontConfiguration()
+    try:
+        yield config
+    finally:
+        if config._folder:  # WeasyPrint 70's own attribute (text/fonts.py)
+            shutil.rmtree(config._folder, ignore_errors=True)
+            config._folder = None
