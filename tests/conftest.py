@@ -63,6 +63,17 @@ def run_in_process(*argv: str) -> InProcess:
     return InProcess(result.exit_code, result.stdout, stderr)
 
 
+def pdf_text(path: Path) -> str:
+    """All the text of a PDF as PDFium extracts it (what a reader copies out)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(path)
+    try:
+        return "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory, worker_id) -> dict[str, Path]:
     """The sample issue built once per test run by the real command, shared by the xdist

@@ -24,13 +24,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 import yaml
 from PIL import Image
 
 from renderer.deliver.subscribers import read_subscribers
-from tests.conftest import run_cli, run_in_process
+from tests.conftest import pdf_text, run_cli, run_in_process
 from tests.tiny_issue import OUTPUTS, png_bytes, write_tiny_issue
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -199,13 +198,6 @@ def squeezed(text: str) -> str:
     reports a hyphen it added at a line end as U+FFFE or U+0002)."""
     return re.sub(r"[\s\u00ad\u2010\ufffe\x02-]+", "", text)
 
-
-def pdf_text(path: Path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 @pytest.mark.parametrize("case_path", list(case_params()))

@@ -5,19 +5,9 @@ The cache does not look at what the content is, so most of these build the tiny 
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium
-
 from renderer.watch import WarmBuilder
-from tests.conftest import run_in_process
+from tests.conftest import pdf_text, run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue
-
-
-def pdf_text(path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 def test_no_op_rebuild_says_up_to_date_and_keeps_the_files(tmp_path):

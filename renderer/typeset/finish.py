@@ -18,7 +18,7 @@ import io
 import re
 import uuid
 
-from renderer.pdfmatrix import multiply
+from renderer.pdfmatrix import multiply, transform
 from renderer.typeset import structure
 
 
@@ -178,9 +178,8 @@ def _overprint_stream(document, holder, *, initial, done: set) -> int:
 
     def extend_box(points) -> None:
         nonlocal path_box
-        a, b, c, d, e, f = state.ctm
         for x, y in points:
-            px, py = a * x + c * y + e, b * x + d * y + f
+            px, py = transform(state.ctm, x, y)
             if path_box is None:
                 path_box = [px, py, px, py]
             else:

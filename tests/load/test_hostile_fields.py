@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2 as pdfium
-
-from tests.conftest import run_in_process
+from tests.conftest import pdf_text, run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue
-
-
-def pdf_text(path: Path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 def edit(path: Path, old: str, new: str) -> None:
