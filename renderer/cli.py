@@ -33,7 +33,7 @@ import click  # noqa: E402
 
 from renderer import __version__, interrupt  # noqa: E402
 from renderer.errors import PressError  # noqa: E402
-from renderer.policy import EDITIONS, OUTPUTS, PAGE_SIZES_MM  # noqa: E402
+from renderer.policy import EDITIONS, LOOSE_EM, OUTPUTS, PAGE_SIZES_MM  # noqa: E402
 
 EXIT_FINDINGS = 1
 
@@ -423,7 +423,7 @@ def ticket(folder: Path, dist: Path) -> None:
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--loose-em", type=click.FloatRange(min=0), default=0.15, show_default=True,
+@click.option("--loose-em", type=click.FloatRange(min=0), default=LOOSE_EM, show_default=True,
               help="Report lines whose widest added gap between Han characters exceeds this (em).")
 @_verbosity
 @_guarded

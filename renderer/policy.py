@@ -62,6 +62,9 @@ INK_LIMIT_RANGE = (200, 400)
 PRINT_MIN_PPI = 200  # below this an image prints visibly soft: an error
 PRINT_GOOD_PPI = 300  # sheetfed norm at placed size: below it, a warning
 EMAIL_PPI = 150  # screen images are downsampled to this at placed size
+# Added space between two Han characters (em) that starts to show: the typesetter's
+# line breaking avoids it, the audit reports a line with more (issue 20).
+LOOSE_EM = 0.15
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")

@@ -41,12 +41,12 @@ class Composed:
     html: str
     base_url: str  # URLs in the HTML resolve against the styles folder
     # A bound edition's page count must be a multiple of this: the HTML has this many
-    # less one padding pages before the back cover, each with the id PADDING_ID % n,
+    # less one padding pages before the back cover, their ids starting PADDING_ID,
     # and the typesetter keeps only the ones the page count needs.
     page_multiple: int | None = None
 
 
-PADDING_ID = "press-padding-%d"
+PADDING_ID = "press-padding-"  # then 1, 2, 3
 
 
 def compose(prepared: PreparedIssue, edition: str) -> Composed:
@@ -62,7 +62,7 @@ def compose(prepared: PreparedIssue, edition: str) -> Composed:
                               font_css=prepared.font_css)),
         month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
-        padding_ids=[PADDING_ID % n for n in range(1, multiple)] if multiple else [],
+        padding_ids=[f"{PADDING_ID}{n}" for n in range(1, multiple)] if multiple else [],
         back_cover=back_cover,
         qr=qr_modules(issue.web_url) if issue.web_url else None,
         cover=_cover_story(prepared), cover_image=prepared.cover_image, logo=prepared.logo)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,9 +71,9 @@ def without_surplus_padding(document, multiple: int):
     costs nothing; laying the issue out again with the right number cost a second layout."""
     from renderer.compose import PADDING_ID
 
-    anchor = re.escape(PADDING_ID).replace("%d", r"\d+")
     padding = [index for index, page in enumerate(document.pages)
-               if any(re.fullmatch(anchor, name) for name in page.anchors)]
+               if any(name.startswith(PADDING_ID) and name[len(PADDING_ID):].isdigit()
+                      for name in page.anchors)]
     keep = -(len(document.pages) - len(padding)) % multiple
     surplus = set(padding[keep:])
     if not surplus:

@@ -40,8 +40,9 @@ from pathlib import Path
 
 from renderer.diagnostics import Diagnostic, Report
 from renderer.errors import PressError
+from renderer.policy import LOOSE_EM
 from renderer.text import HANGING_MARKS, is_han, is_latin_alnum, is_wide
-from renderer.verify.spacing import LOOSE_EM, han_gaps
+from renderer.verify.spacing import han_gaps
 
 RULES = (
     "line-start-prohibited",
@@ -439,7 +440,7 @@ def check_loose_lines(lines, threshold_em: float = LOOSE_EM) -> list[Finding]:
             for gap in han_gaps(lines) if gap.gap_em > threshold_em]
 
 
-def audit(pdf: Path, loose_em: float | None = None) -> AuditReport:
+def audit(pdf: Path, loose_em: float = LOOSE_EM) -> AuditReport:
     """Read ``pdf`` back and count the clreq rules each Chinese line breaks; a line is
     loose when its widest added Han-to-Han gap exceeds ``loose_em`` (default 0.15 em)."""
     pdf = Path(pdf)
@@ -449,7 +450,7 @@ def audit(pdf: Path, loose_em: float | None = None) -> AuditReport:
     report = AuditReport(pdf=str(pdf), chinese_lines=len(chinese))
     for line in chinese:
         report.findings += check_line_edges(line) + check_spacing(line)
-    report.findings += check_loose_lines(chinese, LOOSE_EM if loose_em is None else loose_em)
+    report.findings += check_loose_lines(chinese, loose_em)
     size = body_size(chinese)
     body = [line for line in chinese if abs(line.em - size) < 0.15]
     report.body_lines = len(body)

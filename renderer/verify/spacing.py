@@ -16,7 +16,7 @@ at all, only skipped over (PDFium then generates one, which the audit leaves out
 more than ``SPACE_EM`` wider than the line's usual Han gap is such a space, since the
 justification opens every Han gap of a line by the same amount.
 
-The rule ``loose-line`` reports each line whose widest added gap exceeds ``LOOSE_EM``
+The rule ``loose-line`` reports each line whose widest added gap exceeds ``policy.LOOSE_EM``
 (0.15 em: a fine ruler's width at body size; JIS X 4051 and clreq put compression of
 punctuation before any such expansion), with the page, the line's text and the gap.
 This module only measures lines: ``renderer.verify.audit`` turns the loose ones into findings.
@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from renderer.text import is_han
 
-LOOSE_EM = 0.15
 SPACE_EM = 0.2      # a gap this much wider than the line's median Han gap is a word space
 
 

@@ -43,6 +43,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
 
+from renderer.policy import LOOSE_EM
 from renderer.text import (
     CLOSING_MARKS,
     COMPRESSIBLE_MARKS,
@@ -56,7 +57,6 @@ from renderer.text import (
 
 INVISIBLE = HAN_LATIN_ELEMENT_MARK + WORD_JOINER   # break and glue marks (prepare)
 
-LOOSE_EM = 0.15          # added space between two characters that starts to show
 LOOSE_COST = 1000.0      # a line at LOOSE_EM; the cost grows with the cube below it
 VISIBLE_COST = 1e5       # and by this much more per 0.05 em above it
 HANG_COST = 20.0         # a hung stop or comma
