@@ -31,7 +31,8 @@ QPDF = "qpdf"
 TIMEOUT_S = 120.0  # per Ghostscript run; an 8-page issue takes about a second
 MEASURE_PPI = 72  # one pixel is 0.35 mm; the mean per plate is resolution-independent to ~0.1 %
 TAC_TOLERANCE = 1.0  # percent: four 8-bit plates each round by up to 0.2 %
-SAFE = ["-dSAFER", "-dBATCH", "-dNOPAUSE", "-dQUIET", "-dNOINTERPOLATE"]
+SAFE = ["-dSAFER", "-dBATCH", "-dNOPAUSE", "-dNOINTERPOLATE"]
+STRICT = ["-dPDFSTOPONERROR", "-dPDFSTOPONWARNING"]  # a warning is a failure
 
 
 @dataclass(frozen=True)
@@ -116,19 +117,6 @@ def measure(pdf: Path, *, limit: float, ppi: int = MEASURE_PPI) -> Measured:
                     problems=problems)
 
 
-def plate_coverage(pdf: Path, *, ppi: int = MEASURE_PPI) -> list[PlateCoverage]:
-    """C, M, Y, K per page in percent: the mean of each plate over the TrimBox."""
-    return [_plates(number, image)
-            for number, image in enumerate(render_cmyk(pdf, ppi=ppi), start=1)]
-
-
-def area_coverage(pdf: Path, *, limit: float, ppi: int = MEASURE_PPI) -> list[AreaCoverage]:
-    """Per page, the highest C+M+Y+K of any pixel (images, overprint and all) and the
-    box and area of the pixels above ``limit`` percent (+ TAC_TOLERANCE)."""
-    return [_area(number, image, limit, ppi)
-            for number, image in enumerate(render_cmyk(pdf, ppi=ppi), start=1)]
-
-
 def render_cmyk(pdf: Path, *, ppi: int, first: int | None = None, last: int | None = None,
                 use_trim: bool = True, smooth: bool = False):
     """The pages as Pillow CMYK images (0 = no ink), rendered by ``tiff32nc``: overprint is
@@ -148,10 +136,10 @@ def _render(pdf: Path, *, ppi: int, first: int | None = None, last: int | None =
 
     pages = ([f"-dFirstPage={first}"] if first else []) + ([f"-dLastPage={last}"] if last else [])
     # Strict: stop at any warning, and keep the messages (-dQUIET would hide some).
-    options = (["-dPDFSTOPONERROR", "-dPDFSTOPONWARNING"] if strict else ["-dQUIET"])
+    options = STRICT if strict else ["-dQUIET"]
     with tempfile.TemporaryDirectory(prefix="press-gs-") as folder:
         target = Path(folder) / "page-%04d.tif"
-        result = _run([GS, *(o for o in SAFE if o != "-dQUIET"), *options,
+        result = _run([GS, *SAFE, *options,
                        "-sDEVICE=tiff32nc", "-sCompression=lzw",
                        *(["-dUseTrimBox"] if use_trim else []), f"-r{ppi}", *pages,
                        *(["-dTextAlphaBits=4", "-dGraphicsAlphaBits=4"] if smooth else []),
@@ -190,8 +178,7 @@ def render_problems(pdf: Path) -> list[str]:
     """Render every page with Ghostscript (no output), warnings treated as failures: the
     messages it gave, empty when the file rendered cleanly."""
     pdf = Path(pdf)
-    return _problems(_run([GS, "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dPDFSTOPONERROR",
-                           "-dPDFSTOPONWARNING", "-sDEVICE=nullpage", str(pdf)], pdf))
+    return _problems(_run([GS, *SAFE, *STRICT, "-sDEVICE=nullpage", str(pdf)], pdf))
 
 
 def _problems(result: subprocess.CompletedProcess) -> list[str]:

@@ -42,10 +42,12 @@ def kit(tmp_path_factory):
 
 def test_known_coverage_is_measured_per_plate_within_one_percent(kit):
     pdf = build.known_coverage_page(kit)
-    [page] = ghostscript.plate_coverage(pdf)
+    measured = ghostscript.measure(pdf, limit=300)
+    assert measured.problems == []
+    [page] = measured.plates
     assert abs(page.c - 100) <= 1 and abs(page.k - 50) <= 1, page
     assert page.m <= 1 and page.y <= 1, page
-    [area] = ghostscript.area_coverage(pdf, limit=300)
+    [area] = measured.areas
     assert abs(area.peak - 150) <= 1 and area.over_pixels == 0
     report = preflight(pdf, measure=True)
     line = report.check("ink-plates").evidence.splitlines()[1]
