@@ -311,9 +311,7 @@ def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
     # ends before it could stop us (or before PR_SET_PDEATHSIG is set) would leave us
     # waiting for jobs forever; closed, its end leaves with it and `recv` says EOF.
     builds_end.close()
-    from renderer.typeset import warm_up
-
-    warm_up()
+    warm_up_job()
     try:
         job, argument_tuples = jobs.recv()
     except EOFError:
@@ -324,10 +322,12 @@ def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
         pid = os.fork()
         if pid:
             children.append(pid)
+            # The fork's answer pipe is now the fork's alone: should it die without
+            # answering, the build reads end-of-file instead of waiting for ever.
+            result_pipes[index].close()
             continue
         try:  # the fork: one job, then out, whatever happens
-            warm_up()  # only sets the fork to die with this process
-            _answer(result_pipes[index], job, arguments)
+            _answer(result_pipes[index], job, arguments, in_fork=True)
         finally:
             os._exit(0)
     _answer(result_pipes[own[0]], job, own[1])
@@ -335,8 +335,23 @@ def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
         os.waitpid(pid, 0)
 
 
-def _answer(pipe, job, arguments) -> None:
+def warm_up_job() -> None:
+    """Import what an edition's job runs (WeasyPrint with the press's extensions, then the
+    finishing and the preflight's PDF libraries) before the job arrives: the warm process
+    does it while the build loads and composes, and its forks inherit it."""
+    import pikepdf  # noqa: F401 - the finishing's (imported late by renderer.typeset)
+    import pypdfium2.raw  # noqa: F401 - the preflight's text boxes (likewise)
+
+    import renderer.verify.preflight  # noqa: F401
+    from renderer.typeset import warm_up
+
+    warm_up()
+
+
+def _answer(pipe, job, arguments, *, in_fork: bool = False) -> None:
     try:
+        if in_fork:
+            warm_up_job()  # already done before the fork: now only sets it to die with us
         pipe.send((False, job(*arguments)))
     except BaseException as error:  # the build shows it; the process must not die silently
         try:

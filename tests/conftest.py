@@ -10,12 +10,30 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# Property tests: a quick budget in CI, a fuller one by default here, and a deep one on
-# request (`./dev test --hypothesis-profile deep`).
-settings.register_profile("ci", max_examples=60)
-settings.register_profile("dev", max_examples=200)
+# Property tests: a quick budget by default (here and in CI: the suite must stay under 90 s
+# on two cores), fuller ones on request (`./dev test --hypothesis-profile deep`).
+settings.register_profile("quick", max_examples=60)
+settings.register_profile("thorough", max_examples=200)
 settings.register_profile("deep", max_examples=1500)
-settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+settings.load_profile("quick")
+
+
+def pytest_sessionstart(session):
+    """Most tests build in this process, and each build forks its typesetting process from
+    it: imported here once, WeasyPrint and the rest a build imports are warm in every
+    fork, instead of imported again by each build. (Not in xdist's controller, which
+    runs no test.)"""
+    if getattr(session.config.option, "numprocesses", None) and not hasattr(
+            session.config, "workerinput"):
+        return
+    import renderer.compose  # noqa: F401
+    from renderer.build import warm_up_job
+    from renderer.editorial import clean, lint, words  # noqa: F401
+
+    warm_up_job()
+    clean.pinyin_syllables()
+    words.frequencies()
+
 
 def pytest_collection_modifyitems(items):
     """The tests marked `long` (a real process that builds, sends or waits for seconds)

@@ -1,0 +1,48 @@
+"""The build's typesetting processes (renderer.build._Typesetters): answers in order, and
+a worker that dies without answering is an error, not a build that waits for ever (the
+surviving worker's answer, as big as a PDF, must not fill a pipe nobody reads)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from renderer.build import _Typesetters
+
+
+def job(number: int, how: str) -> tuple[int, int, bytes]:
+    if how == "die":
+        os._exit(3)  # as a crash in a C library would: no exception, no answer
+    if how == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return number, os.getpid(), bytes(1 << 20)  # as big as a PDF: more than a pipe holds
+
+
+def run(*hows: str) -> list:
+    with _Typesetters(len(hows)) as typesetters:
+        typesetters.submit(job, [(number, how) for number, how in enumerate(hows)])
+        return typesetters.collect()
+
+
+def test_each_job_runs_in_its_own_process_and_answers_in_order():
+    answers = run("ok", "ok")
+    assert [number for number, _, _ in answers] == [0, 1]
+    pids = {pid for _, pid, _ in answers}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+@pytest.mark.parametrize("how", ["die", "segfault"])
+def test_a_worker_that_dies_without_answering_fails_the_build(how):
+    def waited_too_long(*_):
+        raise TimeoutError("the build is still waiting for an answer")
+
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(20)
+    try:
+        with pytest.raises(RuntimeError, match="ended without an answer"):
+            run(how, "ok")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
