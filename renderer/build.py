@@ -54,10 +54,18 @@ def output_path(issue, out_root: Path, edition: str) -> Path:
     return out_root / issue.key / f"{issue.slug}-{issue.key}-{edition}.pdf"
 
 
+# What a build says while it typesets: pages(edition, stage, pages so far, pages expected),
+# stage "layout" page by page, then "writing" and "checking"; pages expected is the last
+# build's count (None the first time).
+PageProgress = Callable[[str, str, int, int | None], None]
+
+
 def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 editions: tuple[str, ...] = OUTPUTS, force: bool = False,
                 parallel: bool = True, strict: bool = False,
-                step: Callable[[str], None] = lambda message: None) -> BuildResult:
+                step: Callable[[str], None] = lambda message: None,
+                pages: PageProgress = lambda edition, stage, done, expected: None,
+                ) -> BuildResult:
     """Build the editions that are not up to date. With ``strict``, content findings that
     need a human, and WeasyPrint's warnings, fail the build before anything is written."""
     result = BuildResult(folder=folder)
@@ -117,7 +125,11 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
                 # While the workers typeset: lint's findings and the web edition.
                 result.findings = _content_findings(folder)
                 web_staged = _stage_web(prepared, out_root, step) if web_todo else None
-                done = typesetters.collect()
+                expected = {edition: cache.last_pages(out_root, folder, edition)
+                                for edition in todo}
+                done = typesetters.collect(
+                    lambda edition, stage, count: pages(edition, stage, count,
+                                                        expected[edition]))
                 for edition_result, _, _ in done:
                     result.warnings.extend(w for w in edition_result.warnings
                                            if w not in result.warnings)
@@ -267,22 +279,29 @@ class _Typesetters:
         if self.warm is not None:
             self.jobs.send(self.pending)
 
-    def collect(self) -> list:
-        """The jobs' results, in order; the first job's error is raised here."""
+    def collect(self, progress: Callable[..., None] = lambda *report: None) -> list:
+        """The jobs' results, in order; the first error to arrive is raised here. Until
+        then, what the jobs report as they go is handed to ``progress``."""
+        from multiprocessing.connection import wait
+
         job, argument_tuples = self.pending
         if self.warm is None:
-            return [job(*arguments) for arguments in argument_tuples]
-        outcomes = []
-        for reader in self.results[:len(argument_tuples)]:
-            try:
-                failed, value = reader.recv()
-            except EOFError:
-                raise RuntimeError("a typesetting process ended without an answer "
-                                   f"(exit code {self.warm.exitcode})") from None
-            if failed:
-                raise value
-            outcomes.append(value)
-        return outcomes
+            return [job(*arguments, progress=progress) for arguments in argument_tuples]
+        waiting = dict(zip(self.results, range(len(argument_tuples))))
+        outcomes = {}
+        while waiting:  # whichever speaks first: a worker blocked on a full pipe is read
+            for reader in wait(list(waiting)):
+                try:
+                    kind, value = reader.recv()
+                except EOFError:
+                    raise RuntimeError("a typesetting process ended without an answer") from None
+                if kind == "progress":
+                    progress(*value)
+                elif kind == "error":
+                    raise value
+                else:
+                    outcomes[waiting.pop(reader)] = value
+        return [outcomes[index] for index in range(len(argument_tuples))]
 
     def stop(self) -> None:
         """End the workers now, whatever they are doing."""
@@ -349,26 +368,33 @@ def warm_up_job() -> None:
 
 
 def _answer(pipe, job, arguments, *, in_fork: bool = False) -> None:
+    """Run the job and send ("answer", its value), or ("error", what it raised); before
+    that, ("progress", report) for each report the job makes as it goes."""
     try:
         if in_fork:
             warm_up_job()  # already done before the fork: now only sets it to die with us
-        pipe.send((False, job(*arguments)))
+        value = job(*arguments, progress=lambda *report: pipe.send(("progress", report)))
+        pipe.send(("answer", value))
     except BaseException as error:  # the build shows it; the process must not die silently
         try:
-            pipe.send((True, error))
+            pipe.send(("error", error))
         except Exception:  # an exception that cannot be pickled: send its text
             import traceback
-            pipe.send((True, RuntimeError("".join(traceback.format_exception(error)))))
+            pipe.send(("error", RuntimeError("".join(traceback.format_exception(error)))))
 
 
-def _make_edition(prepared, composed, out_root: Path) -> tuple[EditionResult, bytes, Path]:
+def _make_edition(prepared, composed, out_root: Path, *,
+                  progress: Callable[[str, str, int], None]) -> tuple[EditionResult, bytes, Path]:
     """Typeset one edition, stage it beside its target and check it: the whole job of one
     worker. The build renames the staged file into place once every edition has passed.
     (A bound print edition's padding pages, which say they are blank, come from the
     composed HTML: see compose.Composed.page_multiple.)"""
     from renderer.typeset import typeset
 
-    done = typeset(composed, prepared.issue)
+    edition = composed.edition
+    done = typeset(composed, prepared.issue,
+                   progress=lambda stage, count: progress(edition, stage, count))
+    progress(edition, "checking", done.pages)
     result, staged_path = _verify_and_stage(prepared.issue, done, out_root)
     return result, done.pdf, staged_path
 

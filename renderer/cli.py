@@ -135,9 +135,9 @@ def _build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force
                                         strict=strict):
             sys.exit(2)
         return
-    with build_progress(folders[0]) as step:
+    with build_progress(folders[0]) as shown:
         result = build_issue(folders[0], out, editions=edition or OUTPUTS, force=force,
-                             strict=strict, step=step)
+                             strict=strict, step=shown.step, pages=shown.pages)
     print_build_result(result)
 
 
@@ -165,8 +165,8 @@ def site(folders: tuple[Path, ...], out: Path, base_url: str | None) -> None:
     found = archive.issue_folders(list(folders))
     issues = archive.collect(found, out, output_path)  # one newsletter, one issue a month
     for folder in found:
-        with build_progress(folder) as step:
-            result = build_issue(folder, out, step=step)
+        with build_progress(folder) as shown:
+            result = build_issue(folder, out, step=shown.step, pages=shown.pages)
         print_build_result(result)
     target = out / archive.FOLDER
     size = archive.write_site(issues, target, base_url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -42,13 +42,52 @@ def say(message: str) -> None:
 
 
 @contextlib.contextmanager
-def build_progress(folder: Path) -> Iterator[Callable[[str], None]]:
+def build_progress(folder: Path) -> Iterator[BuildDisplay]:
+    """While a build runs: its step, and a bar per edition over the pages laid out (out
+    of the last build's count, when there was one). Gone when the build ends, and not
+    shown with -q or when stderr is not a terminal."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     started = time.perf_counter()
-    with console.status(f"{folder}: starting") as status:
-        def step(message: str) -> None:
-            status.update(f"{folder}: {message}")
-        yield step
+    if console.is_terminal and not getattr(console, "quiet", False):
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.fields[pages]}"), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            yield BuildDisplay(progress, folder)
+    else:  # a log file or a pipe gets the summary only, as the build's outcome
+        yield BuildDisplay(None, folder)
     say(f"{folder}: built in {time.perf_counter() - started:.2f} s")
+
+
+class BuildDisplay:
+    """The build's ``step`` and ``pages`` callbacks (renderer.build.build_issue)."""
+
+    def __init__(self, progress, folder: Path):
+        self.progress, self.folder = progress, folder  # progress: None shows nothing
+        self.editions: dict[str, int] = {}
+        if progress is not None:
+            self.overall = progress.add_task(f"{folder}: starting", total=None, pages="")
+
+    def step(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress.update(self.overall, description=f"{self.folder}: {message}")
+
+    def pages(self, edition: str, stage: str, done: int, expected: int | None) -> None:
+        if self.progress is None:
+            return
+        task = self.editions.get(edition)
+        if task is None:
+            task = self.editions[edition] = self.progress.add_task(
+                f"  {edition}", total=None, pages="")
+        if stage == "layout":
+            total = expected if expected and expected >= done else None  # else it pulses
+            self.progress.update(task, completed=done, total=total,
+                                 description=f"  {edition}: laying out",
+                                 pages=f"page {done}" + (f" of ~{total}" if total else ""))
+            return
+        doing = "drawing the PDF" if stage == "writing" else "checking (preflight)"
+        self.progress.update(task, completed=done, total=done or None,
+                             description=f"  {edition}: {doing}", pages=f"{done} pages")
 
 
 FINDINGS_SHOWN = 3

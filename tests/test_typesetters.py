@@ -12,7 +12,9 @@ import pytest
 from renderer.build import _Typesetters
 
 
-def job(number: int, how: str) -> tuple[int, int, bytes]:
+def job(number: int, how: str, *, progress) -> tuple[int, int, bytes]:
+    for page in range(1, 4):
+        progress(number, "layout", page)
     if how == "die":
         os._exit(3)  # as a crash in a C library would: no exception, no answer
     if how == "segfault":
@@ -20,17 +22,29 @@ def job(number: int, how: str) -> tuple[int, int, bytes]:
     return number, os.getpid(), bytes(1 << 20)  # as big as a PDF: more than a pipe holds
 
 
-def run(*hows: str) -> list:
-    with _Typesetters(len(hows)) as typesetters:
+def run(*hows: str, heard: list | None = None, workers: int | None = None) -> list:
+    with _Typesetters(len(hows) if workers is None else workers) as typesetters:
         typesetters.submit(job, [(number, how) for number, how in enumerate(hows)])
-        return typesetters.collect()
+        return typesetters.collect(lambda *report: (heard if heard is not None else []
+                                                    ).append(report))
 
 
 def test_each_job_runs_in_its_own_process_and_answers_in_order():
-    answers = run("ok", "ok")
+    heard = []
+    answers = run("ok", "ok", heard=heard)
     assert [number for number, _, _ in answers] == [0, 1]
     pids = {pid for _, pid, _ in answers}
     assert len(pids) == 2 and os.getpid() not in pids
+    for number in (0, 1):  # what each job reported as it went reached the build, in order
+        assert [report for report in heard if report[0] == number] == [
+            (number, "layout", page) for page in (1, 2, 3)]
+
+
+def test_without_workers_the_jobs_run_here_and_report_the_same():
+    heard = []
+    answers = run("ok", "ok", heard=heard, workers=0)
+    assert {pid for _, pid, _ in answers} == {os.getpid()}
+    assert heard == [(number, "layout", page) for number in (0, 1) for page in (1, 2, 3)]
 
 
 @pytest.mark.parametrize("how", ["die", "segfault"])

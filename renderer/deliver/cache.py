@@ -124,6 +124,16 @@ def up_to_date(out_root: Path, issue_folder: Path, edition: str, expected: str) 
     return record
 
 
+def last_pages(out_root: Path, issue_folder: Path, edition: str) -> int | None:
+    """How many pages the last build of this edition had, changed since or not (what a
+    progress bar expects), or None if there was none."""
+    try:
+        pages = json.loads(_record_path(out_root, issue_folder, edition).read_text())["pages"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return pages if isinstance(pages, int) and pages > 0 else None
+
+
 def remember(out_root: Path, issue_folder: Path, edition: str, fingerprint_: str, output: Path,
              data: bytes, pages: int, findings: list[dict] = (), warnings: list[str] = ()
              ) -> None:

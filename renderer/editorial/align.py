@@ -334,11 +334,13 @@ def _close(value: float, numbers: set[float] | frozenset[float]) -> bool:
 
 @cache
 def _readings(char: str) -> frozenset[str]:
-    from pypinyin import Style, pinyin
+    """Every reading pypinyin gives the character, toneless (what its
+    ``pinyin(char, style=Style.NORMAL, heteronym=True)`` gives, for all 41,923 of them)."""
+    from renderer.editorial.clean import pinyin_dictionary
 
     if not is_han(char):
         return frozenset()
-    return frozenset(_toneless(r) for r in pinyin(char, style=Style.NORMAL, heteronym=True)[0])
+    return frozenset(_toneless(r) for r in pinyin_dictionary().get(ord(char), "").split(",") if r)
 
 
 def pinyin_occurs(name: str, chinese: str) -> bool:

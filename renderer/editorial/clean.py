@@ -70,11 +70,25 @@ class CleanResult:
 
 
 @cache
+def pinyin_dictionary() -> dict[int, str]:
+    """pypinyin's single-character dictionary: code point -> its tone-marked readings
+    ("zhāng,zhǎng"). Its data module is loaded alone: importing the pypinyin package
+    also loads its phrase dictionary, which nothing here uses (0.2 s a process)."""
+    import importlib.util
+    from pathlib import Path
+
+    package = importlib.util.find_spec("pypinyin")  # found, not imported
+    path = Path(package.submodule_search_locations[0]) / "pinyin_dict.py"
+    spec = importlib.util.spec_from_file_location("_press_pinyin_dict", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
+@cache
 def pinyin_syllables() -> frozenset[str]:
     """Every tone-marked syllable of pypinyin's single-character dictionary."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    readings = set(",".join(pinyin_dict.values()).split(","))  # 41,000 entries, 1,500 kinds
+    readings = set(",".join(pinyin_dictionary().values()).split(","))  # 41,000 entries, 1,500 kinds
     return frozenset(r for r in readings if any(mark in r for mark in TONE_MARKED))
 
 

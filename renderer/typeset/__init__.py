@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,15 +33,19 @@ class Typeset:
     warnings: tuple[str, ...] = ()  # what WeasyPrint warned about (a misspelt CSS property)
 
 
-def typeset(composed: Composed, issue: Issue) -> Typeset:
+def typeset(composed: Composed, issue: Issue, *,
+            progress: Callable[[str, int], None] | None = None) -> Typeset:
+    """The edition's PDF. ``progress(stage, pages)`` hears ("layout", pages laid out so
+    far) page by page, then ("writing", pages) when the PDF is drawn."""
     from renderer.typeset.weasyprint70 import fonts, load
+    from renderer.typeset.weasyprint70.progress import reporting
 
     weasyprint = load()
     sandbox = fetcher.sandbox_fetcher_class()()
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
     with _collect_weasyprint_messages() as (errors, warnings), \
-            fonts.font_configuration() as font_config:
+            fonts.font_configuration() as font_config, reporting(progress):
         try:
             document = weasyprint.HTML(
                 string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,

@@ -16,6 +16,7 @@ has refused any other WeasyPrint or pydyf. Each patch wraps the original and kee
 | ``pdf.stream.Stream.show_text`` | ``tc`` | writes justification as character spacing (``Tc``), drops zero shifts | clean text extraction (PDFium reads big TJ shifts as spaces) |
 | ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang``; ARIA ``role`` (``presentation``, ``doc-toc``, ``listitem``), ``/Scope`` on ``/TH``, one ``/Figure`` per ``alt`` language, ``/PressNode`` for ``typeset.structure`` | PDF/UA-1 7.2, 7.18.5: a screen reader switches voice per language; no layout tables |
 | ``text.fonts.FontConfiguration._folder`` (not a patch: read) | ``fonts.font_configuration`` | removes the @font-face folder when a typesetting ends | 70 removes it in ``__del__``, which a forked typesetter leaving with ``os._exit`` never runs: every build left 10-17 MB in /tmp. Upstream: a ``close()``/context manager on ``FontConfiguration`` |
+| the ``weasyprint.progress`` logger's wording (not a patch: read) | ``progress`` | pages laid out, for the build's progress bar | the logger is public, its record texts ("Step 5 - Creating layout - Page %d") are not |
 | ``ctypes.util.find_library`` (during ``import weasyprint`` only) | ``libraries`` | no ``ldconfig``/``gcc`` lookups of other platforms' library names | 0.14 s and 200 processes per start |
 
 Public hooks, not patches: ``fonts.compact_embedded_fonts`` runs as the ``finisher`` of

@@ -1,0 +1,76 @@
+"""A build reports its pages as it lays them out (renderer.build.build_issue ``pages``),
+and `make-issue build` on a terminal shows them as a bar per edition."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import time
+from pathlib import Path
+
+import pikepdf
+
+from renderer.build import build_issue
+from tests.conftest import MAKE_ISSUE, ROOT
+from tests.tiny_issue import write_tiny_issue
+
+
+def pages_of(path: Path) -> int:
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def test_each_edition_reports_every_page_laid_out_then_writing_and_checking(tmp_path):
+    issue = write_tiny_issue(tmp_path / "issue")
+    heard = []
+
+    def reports(edition: str) -> list[tuple]:
+        return [report[1:] for report in heard if report[0] == edition]
+
+    # From the typesetting workers, through their pipes:
+    result = build_issue(issue, tmp_path / "dist", editions=("print", "email"),
+                         pages=lambda *report: heard.append(report))
+    counts = {edition.edition: pages_of(edition.path) for edition in result.editions}
+    for edition, count in counts.items():
+        assert reports(edition) == [("layout", page, None) for page in range(1, count + 1)] + [
+            ("writing", count, None), ("checking", count, None)], edition
+
+    # In this process (watch mode, one core); a rebuild expects the last build's count:
+    heard.clear()
+    build_issue(issue, tmp_path / "dist", editions=("print",), force=True, parallel=False,
+                pages=lambda *report: heard.append(report))
+    count = counts["print"]
+    assert reports("print") == [("layout", page, count) for page in range(1, count + 1)] + [
+        ("writing", count, count), ("checking", count, count)]
+
+
+def test_on_a_terminal_the_build_shows_pages_per_edition(tmp_path):
+    """A real terminal (a pty): rich draws its live display only there."""
+    issue = write_tiny_issue(tmp_path / "issue")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [*MAKE_ISSUE, "build", str(issue), "--out", str(tmp_path / "dist")], cwd=ROOT,
+        stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "TERM": "xterm"})
+    os.close(terminal)
+    shown = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the build ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0, shown.decode(errors="replace")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode(errors="replace"))
+    for edition in ("print", "email"):
+        assert re.search(rf"{edition}: laying out .*page \d", text), text
+    assert "built in" in text
