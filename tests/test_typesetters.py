@@ -4,6 +4,7 @@ surviving worker's answer, as big as a PDF, must not fill a pipe nobody reads)."
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 
@@ -18,6 +19,7 @@ def job(number: int, how: str, *, progress) -> tuple[int, int, bytes]:
     if how == "die":
         os._exit(3)  # as a crash in a C library would: no exception, no answer
     if how == "segfault":
+        faulthandler.disable()  # pytest's dump of the crash would only be noise here
         os.kill(os.getpid(), signal.SIGSEGV)
     return number, os.getpid(), bytes(1 << 20)  # as big as a PDF: more than a pipe holds
 
