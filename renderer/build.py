@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -249,12 +251,16 @@ class _Typesetters:
             from multiprocessing import get_context
 
             context = get_context("fork")
+            # The workers' temporary files (WeasyPrint's @font-face copies) go into a
+            # folder of this build's, removed when the workers end, even when killed.
+            _remove_abandoned_scratch()
+            self.scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
             self.jobs, jobs_end = context.Pipe()
             pipes = [context.Pipe(duplex=False) for _ in range(self.workers)]
             self.results = [reader for reader, _ in pipes]
             self.warm = context.Process(
                 target=_warm_typesetter,
-                args=(jobs_end, [writer for _, writer in pipes], self.jobs))
+                args=(jobs_end, [writer for _, writer in pipes], self.jobs, self.scratch))
             # The worker is born with Ctrl-C blocked and then ignores it: a Ctrl-C goes to
             # the whole process group, and it is this process that answers it (it stops the
             # workers). Blocked, not ignored, here: a Ctrl-C during the fork waits for us.
@@ -311,6 +317,7 @@ class _Typesetters:
         self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
         self.warm.join()
         self.warm = None
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __exit__(self, error_type, *exc) -> None:
         if self.warm is None:
@@ -320,9 +327,28 @@ class _Typesetters:
             return
         self.jobs.close()
         self.warm.join()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
+SCRATCH_PREFIX = "press-typesetting-"  # then the build's process id
+
+
+def _remove_abandoned_scratch() -> None:
+    """The typesetting folders of builds that were killed (SIGKILL leaves no chance to
+    clean up): those whose build process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # alive, someone else's: not ours to judge
+
+
+def _warm_typesetter(jobs, result_pipes, builds_end, scratch: str) -> None:
     """The warm process: import WeasyPrint, wait for the jobs, fork for all but one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build answers Ctrl-C (and kills us)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -330,7 +356,17 @@ def _warm_typesetter(jobs, result_pipes, builds_end) -> None:
     # ends before it could stop us (or before PR_SET_PDEATHSIG is set) would leave us
     # waiting for jobs forever; closed, its end leaves with it and `recv` says EOF.
     builds_end.close()
+    tempfile.tempdir = scratch
+    from renderer.typeset import release
+
     warm_up_job()
+    try:
+        _fork_and_answer(jobs, result_pipes)
+    finally:
+        release()  # multiprocessing ends this process with os._exit: no atexit
+
+
+def _fork_and_answer(jobs, result_pipes) -> None:
     try:
         job, argument_tuples = jobs.recv()
     except EOFError:

@@ -51,9 +51,9 @@ def test_weasyprint_warnings_are_shown_and_fail_strict(tmp_path, monkeypatch):
     """A misspelt CSS property: WeasyPrint only logs it; the build reports it."""
     import renderer.compose as compose
 
-    real = compose.stylesheet
-    monkeypatch.setattr(compose, "stylesheet",
-                        lambda *args, **kwargs: real(*args, **kwargs) + "\np { colr: red }")
+    real = compose.stylesheets
+    monkeypatch.setattr(compose, "stylesheets", lambda *args, **kwargs: [
+        *real(*args, **kwargs), compose.Sheet(text="p { colr: red }")])
     result = build_issue(SAMPLE, tmp_path / "a", editions=("email",), parallel=False)
     assert any("colr" in warning for warning in result.warnings), result.warnings
     with pytest.raises(PressError, match="colr") as refused:

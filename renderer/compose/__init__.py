@@ -44,6 +44,9 @@ class Composed:
     # less one padding pages before the back cover, their ids starting PADDING_ID,
     # and the typesetter keeps only the ones the page count needs.
     page_multiple: int | None = None
+    # No @font-face of the document's own (no font supplements): the typesetter may use
+    # one font configuration, and the linked sheets parsed with it, for many documents.
+    bundled_fonts_only: bool = True
 
 
 PADDING_ID = "press-padding-"  # then 1, 2, 3
@@ -58,8 +61,8 @@ def compose(prepared: PreparedIssue, edition: str) -> Composed:
     template = _environment(edition).get_template("issue.html.j2")
     html = template.render(
         issue=issue, articles=prepared.articles, edition=edition,
-        css=Markup(stylesheet(edition, issue.page_size, issue.print.bleed_mm,
-                              font_css=prepared.font_css)),
+        stylesheets=[(sheet.name, Markup(sheet.text)) for sheet in stylesheets(
+            edition, issue.page_size, issue.print.bleed_mm, font_css=prepared.font_css)],
         month=prepared.month, issue_line=prepared.issue_line,
         published=issue.published.isoformat() if issue.published else "",
         padding_ids=[f"{PADDING_ID}{n}" for n in range(1, multiple)] if multiple else [],
@@ -67,12 +70,23 @@ def compose(prepared: PreparedIssue, edition: str) -> Composed:
         qr=qr_modules(issue.web_url) if issue.web_url else None,
         cover=_cover_story(prepared), cover_image=prepared.cover_image, logo=prepared.logo)
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/",
-                    page_multiple=multiple)
+                    page_multiple=multiple, bundled_fonts_only=not prepared.font_css)
 
 
-def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str = "") -> str:
-    """The edition's whole stylesheet: per-edition values, then the static sheets (the
-    build-time font supplements, `font_css`, right after the bundled fonts.css)."""
+@dataclass(frozen=True)
+class Sheet:
+    """One stylesheet of the document: a file of styles/ as it is (``name``, linked, so
+    the typesetter can parse it once for many documents) or text made for this issue."""
+
+    name: str | None = None
+    text: str = ""
+
+
+def stylesheets(edition: str, page_size: str, bleed_mm: float, *,
+                font_css: str = "") -> list[Sheet]:
+    """The edition's stylesheets in cascade order: per-edition values, then the static
+    sheets (the build-time font supplements, `font_css`, right after the bundled
+    fonts.css; with them, every font stack names them too, so no sheet is linked as is)."""
     values = _environment(edition).get_template("edition.css.j2").render(
         edition=edition, page_size=page_size, bleed_mm=bleed_mm,
         marks_offset_mm=MARKS_OFFSET_MM, side_margin_mm=page.side_margin_mm(page_size),
@@ -81,14 +95,20 @@ def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str =
         zh_column_pt=page.chinese_column_pt(page_size),
         cmyk_profile=CMYK_PROFILE.relative_to(STYLES).as_posix(),
         colors=theme_colors(edition), hanging_punctuation=theme.hanging_punctuation(edition))
-    sheets = [_read_style(name) for name in STYLESHEETS[edition]]
-    if font_css:  # the supplements' families go into every stack after the bundled ones
-        families = fonts.supplemented_families(font_css)
-        sheets = [sheet if name == "fonts.css" else fonts.extend_stacks(sheet, families)
-                  for name, sheet in zip(STYLESHEETS[edition], sheets)]
-        sheets.insert(STYLESHEETS[edition].index("fonts.css") + 1, font_css)
-        values = fonts.extend_stacks(values, families)
-    return "\n".join([values, *sheets])
+    if not font_css:
+        return [Sheet(text=values), *(Sheet(name=name) for name in STYLESHEETS[edition])]
+    families = fonts.supplemented_families(font_css)
+    sheets = [Sheet(text=_read_style(name) if name == "fonts.css"
+                    else fonts.extend_stacks(_read_style(name), families))
+              for name in STYLESHEETS[edition]]
+    sheets.insert(STYLESHEETS[edition].index("fonts.css") + 1, Sheet(text=font_css))
+    return [Sheet(text=fonts.extend_stacks(values, families)), *sheets]
+
+
+def stylesheet(edition: str, page_size: str, bleed_mm: float, *, font_css: str = "") -> str:
+    """The edition's whole stylesheet as one text (what `stylesheets` gives, in order)."""
+    return "\n".join(sheet.text or _read_style(sheet.name) for sheet in stylesheets(
+        edition, page_size, bleed_mm, font_css=font_css))
 
 
 @cache

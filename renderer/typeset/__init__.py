@@ -45,7 +45,7 @@ def typeset(composed: Composed, issue: Issue, *,
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
     with _collect_weasyprint_messages() as (errors, warnings), \
-            fonts.font_configuration() as font_config, reporting(progress):
+            _font_configuration(composed) as font_config, reporting(progress):
         try:
             document = weasyprint.HTML(
                 string=composed.html, base_url=composed.base_url, url_fetcher=sandbox,
@@ -67,6 +67,18 @@ def typeset(composed: Composed, issue: Issue, *,
     return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages),
                    warnings=tuple(f"WeasyPrint ({composed.edition} edition): {message}"
                                   for message in dict.fromkeys(warnings)))
+
+
+def _font_configuration(composed: Composed):
+    """The process's shared font configuration (with the linked sheets parsed for it)
+    when the document's fonts are the bundled ones; else one of its own, removed after."""
+    import contextlib
+
+    from renderer.typeset.weasyprint70 import fonts, stylesheets
+
+    if composed.bundled_fonts_only:
+        return contextlib.nullcontext(stylesheets.shared_font_configuration())
+    return fonts.font_configuration()
 
 
 def without_surplus_padding(document, multiple: int):
@@ -121,11 +133,24 @@ class _collect_weasyprint_messages:
 
 
 def warm_up() -> None:
-    """Import WeasyPrint and install the press's extensions ahead of time."""
-    from renderer.typeset.weasyprint70 import load
+    """Import WeasyPrint, install the press's extensions and parse the static
+    stylesheets ahead of time. Safe to call again."""
+    from renderer.assets import STYLES
+    from renderer.typeset.weasyprint70 import load, stylesheets
 
     _exit_with_parent()
     load()
+    if stylesheets.shared_font_configuration(create=False) is None:  # the editions' sheets
+        stylesheets.preload(sorted(path.name for path in STYLES.glob("*.css")),
+                            fetcher.sandbox_fetcher_class()())
+
+
+def release() -> None:
+    """Remove what ``warm_up`` and the typesettings of this process kept (the shared font
+    files in the temporary folder). A process leaving with ``os._exit`` calls it first."""
+    from renderer.typeset.weasyprint70 import stylesheets
+
+    stylesheets.release()
 
 
 def _exit_with_parent() -> None:

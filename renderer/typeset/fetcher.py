@@ -9,6 +9,7 @@ importing this module stays cheap.
 
 from __future__ import annotations
 
+import mimetypes
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -40,7 +41,9 @@ def sandbox_fetcher_class():
                 try:
                     path = Path(unquote(parts.path)).resolve()
                     if path.is_file() and any(path.is_relative_to(r) for r in ALLOWED_ROOTS):
-                        return URLFetcherResponse(url, body=path.read_bytes())
+                        return URLFetcherResponse(url, body=path.read_bytes(), headers={
+                            "Content-Type": mimetypes.guess_type(path.name)[0]
+                            or "application/octet-stream"})
                 except (OSError, ValueError, RuntimeError):
                     pass  # a NUL byte, an over-long name, a link loop: refused below
             self.refused.append(url)

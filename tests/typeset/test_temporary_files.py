@@ -1,8 +1,11 @@
 """A build leaves nothing in the temporary folder: WeasyPrint's @font-face folder
-(10-17 MB a typesetting) is removed even by the forked typesetters, which leave with
-os._exit and never run WeasyPrint's own clean-up (renderer.typeset.weasyprint70.fonts)."""
+(10-17 MB) goes into a folder of the build's own, removed when its typesetting
+processes end, which leave with os._exit and never run WeasyPrint's own clean-up
+(renderer.build._Typesetters, renderer.typeset.weasyprint70.stylesheets)."""
 
 from __future__ import annotations
+
+import os
 
 from tests.conftest import run_cli
 from tests.tiny_issue import write_tiny_issue
@@ -17,3 +20,23 @@ def test_a_build_leaves_no_weasyprint_folder_in_tmp(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dist" / "2022-03").is_dir()
     assert sorted(p.name for p in temporary.iterdir()) == []
+
+
+def test_the_folder_of_a_killed_build_is_removed_by_the_next(tmp_path):
+    """SIGKILL leaves a build no chance to remove its typesetting folder: the next build
+    removes those whose build is gone, and leaves a running build's alone."""
+    import subprocess
+    import sys
+
+    temporary = tmp_path / "tmp"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    abandoned = temporary / f"press-typesetting-{gone.pid}-abc123"
+    running = temporary / f"press-typesetting-{os.getpid()}-def456"
+    for folder in (abandoned, running):
+        (folder / "weasyprint-x").mkdir(parents=True)
+    issue = write_tiny_issue(tmp_path / "issue")
+    result = run_cli("build", issue, "--out", tmp_path / "dist", "--edition", "print",
+                     "--edition", "email", env={"TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in temporary.iterdir()) == [running.name]

@@ -124,6 +124,11 @@ def font_configuration():
     try:
         yield config
     finally:
-        if config._folder:  # WeasyPrint 70's own attribute (text/fonts.py)
-            shutil.rmtree(config._folder, ignore_errors=True)
-            config._folder = None
+        remove_folder(config)
+
+
+def remove_folder(config) -> None:
+    """Remove a FontConfiguration's folder of @font-face files, if it made one."""
+    if config._folder:  # WeasyPrint 70's own attribute (text/fonts.py)
+        shutil.rmtree(config._folder, ignore_errors=True)
+        config._folder = None
