@@ -23,7 +23,7 @@ import pikepdf
 import pytest
 
 from renderer.deliver import files
-from tests.conftest import MAKE_ISSUE, ROOT, run_cli
+from tests.conftest import MAKE_ISSUE, ROOT, run_cli, run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue
 
 # Moments to kill, as fractions of how long a whole build takes on this machine (a spread;
@@ -93,7 +93,7 @@ def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: 
         assert_only_complete_outputs(out)
         assert sorted(p.relative_to(out) for p in visible_files(out)) == sorted(OUTPUTS.values())
 
-    finished = run_cli("build", issue, "--out", out, "--force")
+    finished = run_in_process("build", issue, "--out", out, "--force")  # the next build
 
     assert finished.returncode == 0, finished.stderr
     assert_only_complete_outputs(out)
@@ -121,7 +121,7 @@ def kill_inside_the_write_window(build: subprocess.Popen, folder: Path,
 def test_a_rebuild_killed_while_an_edition_is_staged_keeps_the_previous_pair(
         issue: Path, tmp_path: Path):
     out = tmp_path / "dist"
-    assert run_cli("build", issue, "--out", out).returncode == 0
+    assert run_in_process("build", issue, "--out", out).returncode == 0  # the previous pair
     previous = {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()}
     (issue / "articles" / "02-two.md").write_text(
         (issue / "articles" / "02-two.md").read_text().replace("Only one", "Just one"))
@@ -132,7 +132,7 @@ def test_a_rebuild_killed_while_an_edition_is_staged_keeps_the_previous_pair(
     assert staged.exists(), "the kill missed the write window"
     assert_only_complete_outputs(out)
     assert {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()} == previous
-    finished = run_cli("build", issue, "--out", out)
+    finished = run_in_process("build", issue, "--out", out)
     assert finished.returncode == 0, finished.stderr
     assert not staged.exists()
     assert b"Just one" in _text(out / OUTPUTS["email"])
@@ -175,7 +175,7 @@ def test_a_real_build_removes_stale_partials(issue: Path, tmp_path: Path):
     stale = folder / f".{OUTPUTS['email'].name}.k1ll3d{files.PARTIAL_SUFFIX}"
     stale.write_bytes(b"%PDF-1.7 half a fi")
 
-    result = run_cli("build", issue, "--out", out, "--edition", "email")
+    result = run_in_process("build", issue, "--out", out, "--edition", "email")
 
     assert result.returncode == 0, result.stderr
     assert not stale.exists()
@@ -188,7 +188,7 @@ def test_a_real_build_removes_stale_partials_of_cache_records(issue: Path, tmp_p
     stale = out / ".press-cache" / f".0123456789abcdef-email.json.k1ll3d{files.PARTIAL_SUFFIX}"
     stale.write_bytes(b'{"fingerprint": "')
 
-    result = run_cli("build", issue, "--out", out, "--edition", "email")
+    result = run_in_process("build", issue, "--out", out, "--edition", "email")
 
     assert result.returncode == 0, result.stderr
     assert not stale.exists()
@@ -278,14 +278,14 @@ def test_a_failed_edition_leaves_no_mixed_pair(issue: Path, tmp_path: Path):
     """The email edition fails its budget after the print edition passed: neither is
     written, the previous pair stays as it was (and the budget is shown in KB)."""
     out = tmp_path / "dist"
-    assert run_cli("build", issue, "--out", out).returncode == 0
+    assert run_in_process("build", issue, "--out", out).returncode == 0
     before = {edition: (out / path).read_bytes() for edition, path in OUTPUTS.items()}
     article = issue / "articles" / "02-two.md"
     article.write_text(article.read_text().replace("Only one", "Just one"))
     manifest = issue / "issue.yaml"
     manifest.write_text(manifest.read_text() + "email:\n  size_budget: 1KB\n")
 
-    failed = run_cli("build", issue, "--out", out)
+    failed = run_in_process("build", issue, "--out", out)
 
     assert failed.returncode == 2, failed.stderr
     assert "over its budget of 1 KB" in failed.stderr, failed.stderr
