@@ -71,8 +71,7 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
     """Build the editions that are not up to date. With ``strict``, content findings that
     need a human, and WeasyPrint's warnings, fail the build before anything is written."""
     result = BuildResult(folder=folder)
-    fingerprints = {edition: cache.fingerprint(folder, edition, out_root=out_root)
-                    for edition in editions}
+    fingerprints = cache.fingerprints(folder, editions, out_root=out_root)
     todo = []
     for edition in editions:
         record = None if force else cache.up_to_date(out_root, folder, edition,

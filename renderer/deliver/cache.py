@@ -44,14 +44,21 @@ class Record:
 
 
 def fingerprint(issue_folder: Path, edition: str, out_root: Path | None = None) -> str:
+    return fingerprints(issue_folder, (edition,), out_root)[edition]
+
+
+def fingerprints(issue_folder: Path, editions, out_root: Path | None = None) -> dict[str, str]:
+    """Each edition's fingerprint: the edition, the pinned versions, SOURCE_DATE_EPOCH and
+    every input file (the issue's and the project's), read once for all the editions."""
     digest = hashlib.sha256()
-    digest.update(f"{edition}\0{PINNED}\0"
-                  f"{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+    digest.update(f"{PINNED}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
     skip = {out_root.resolve()} if out_root is not None else set()
     _hash_tree(digest, issue_folder, "issue", _every_file(issue_folder, skip))
     for name, root, suffixes in PROJECT_INPUTS:
         _hash_tree(digest, root, name, _files(root), suffixes=suffixes)
-    return digest.hexdigest()
+    inputs = digest.hexdigest()
+    return {edition: hashlib.sha256(f"{edition}\0{inputs}".encode()).hexdigest()
+            for edition in editions}
 
 
 def _hash_tree(digest, root: Path, label: str, paths,
