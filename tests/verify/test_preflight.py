@@ -329,3 +329,20 @@ def test_failed_checks_are_error_diagnostics_and_warnings_warnings(kit, good_pdf
     good = preflight(good_pdf)
     assert good.ok and json.loads(good.to_json())["ok"] is True
     assert [d.severity for d in good.diagnostics] == ["warning"] * len(good.diagnostics)
+
+
+def test_a_pages_text_extent_encloses_every_character_box(sample_build, second_sample_build):
+    """text-inside-trim reads a page character by character only when PDFium's text
+    rectangles reach past the trim: sound only while they enclose every character's box,
+    which this checks on every page of four real PDFs."""
+    from renderer.verify.preflight.reader import text_pages
+
+    for pdf in [*sample_build.values(), *second_sample_build.values()]:
+        for page in text_pages(pdf):
+            boxes = [box.rect for box in page.boxes()]
+            if not boxes:
+                continue
+            assert page.extent is not None, (pdf.name, page.number)
+            left, bottom, right, top = page.extent
+            assert all(left - 1e-3 <= x0 and bottom - 1e-3 <= y0 and x1 <= right + 1e-3
+                       and y1 <= top + 1e-3 for x0, y0, x1, y1 in boxes), (pdf.name, page.number)

@@ -236,28 +236,55 @@ class TextBox:
     rect: Rect
 
 
-def text_boxes(pdf: Path, password: str | None = None) -> Iterator[TextBox]:
-    """The tight box of every drawn character, page by page (PDFium's text page:
-    ``FPDFText_GetCharBox``), spaces and PDFium's generated characters left out.
-    One at a time, so a page of a million characters costs no memory. Call only on a
-    guarded file."""
+@dataclass
+class TextPage:
+    """One page's text as PDFium reads it: ``extent``, the box around all of it (the union
+    of PDFium's text rectangles, ``FPDFText_GetRect``, which enclose the characters'
+    boxes; None for a page without text), cheap; ``boxes()``, each character, dearer."""
+
+    number: int
+    extent: Rect | None
+    _textpage: object
+
+    def boxes(self) -> Iterator[TextBox]:
+        """The tight box of every drawn character (``FPDFText_GetCharBox``), spaces and
+        PDFium's generated characters left out, one at a time."""
+        import pypdfium2.raw as raw
+
+        handle = self._textpage.raw
+        for index in range(self._textpage.count_chars()):
+            char = chr(raw.FPDFText_GetUnicode(handle, index))
+            if char.isspace() or not char.isprintable():
+                continue
+            if raw.FPDFText_IsGenerated(handle, index) == 1:
+                continue
+            left, bottom, right, top = self._textpage.get_charbox(index)
+            if right - left <= 0 and top - bottom <= 0:
+                continue
+            yield TextBox(self.number, char, (left, bottom, right, top))
+
+
+def text_pages(pdf: Path, password: str | None = None) -> Iterator[TextPage]:
+    """The document's text page by page (each valid until the next is asked for), so a
+    page of a million characters costs no memory. Call only on a guarded file."""
+    import ctypes
+
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
     document = pdfium.PdfDocument(str(pdf), password=password)
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
     try:
         for number, page in enumerate(document, start=1):
             textpage = page.get_textpage()
-            for index in range(textpage.count_chars()):
-                if raw.FPDFText_IsGenerated(textpage.raw, index) == 1:
-                    continue
-                char = chr(raw.FPDFText_GetUnicode(textpage.raw, index))
-                if char.isspace() or not char.isprintable():
-                    continue
-                left, bottom, right, top = textpage.get_charbox(index)
-                if right - left <= 0 and top - bottom <= 0:
-                    continue
-                yield TextBox(number, char, (left, bottom, right, top))
+            extent = None
+            for index in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
+                raw.FPDFText_GetRect(textpage.raw, index, left, top, right, bottom)
+                rect = (left.value, bottom.value, right.value, top.value)
+                extent = rect if extent is None else (
+                    min(extent[0], rect[0]), min(extent[1], rect[1]),
+                    max(extent[2], rect[2]), max(extent[3], rect[3]))
+            yield TextPage(number, extent, textpage)
             textpage.close()
             page.close()
     finally:

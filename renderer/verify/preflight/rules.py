@@ -33,7 +33,7 @@ from renderer.verify.preflight.reader import (
     media_box,
     page_box,
     rect_size,
-    text_boxes,
+    text_pages,
     xmp_values,
 )
 
@@ -568,19 +568,22 @@ def _trim(page: pikepdf.Page) -> Rect:
 def _check_text_inside_trim(context: Context) -> Check:
     trims = [_trim(page) for page in context.document.pages]
     outside: dict[int, list] = {}  # page -> [count, reach, first characters]
-    total = 0
+    read = 0
     try:
-        for box in text_boxes(context.pdf):
-            total += 1
-            if box.page > len(trims):
-                break
-            x0, y0, x1, y1 = trims[box.page - 1]
-            reach = max(x0 - box.rect[0], y0 - box.rect[1], box.rect[2] - x1, box.rect[3] - y1)
-            if reach > TEXT_TOLERANCE_PT:
-                found = outside.setdefault(box.page, [0, 0.0, ""])
-                found[0] += 1
-                found[1] = max(found[1], reach)
-                found[2] += box.char if len(found[2]) < 40 else ""
+        for page in text_pages(context.pdf):
+            if page.number > len(trims) or page.extent is None:
+                continue
+            read += 1
+            trim = trims[page.number - 1]
+            if _reach(page.extent, trim) <= TEXT_TOLERANCE_PT:
+                continue  # all of the page's text is inside: no character can be out
+            for box in page.boxes():
+                reach = _reach(box.rect, trim)
+                if reach > TEXT_TOLERANCE_PT:
+                    found = outside.setdefault(box.page, [0, 0.0, ""])
+                    found[0] += 1
+                    found[1] = max(found[1], reach)
+                    found[2] += box.char if len(found[2]) < 40 else ""
     except Exception as error:  # noqa: BLE001 - PDFium refuses some files qpdf repairs
         return Check("text-inside-trim", "warn", f"PDFium could not read the text ({error})")
     lines = [f"page {page}: {_count(count, 'character')} outside the trim "
@@ -589,7 +592,12 @@ def _check_text_inside_trim(context: Context) -> Check:
     if lines:
         return Check("text-inside-trim", "fail", _limit(lines))
     return Check("text-inside-trim", "pass",
-                 f"{_count(total, 'character')} drawn, all inside the trim")
+                 f"the text of {_count(read, 'page')} lies inside the trim")
+
+
+def _reach(rect, trim) -> float:
+    """How far `rect` reaches beyond `trim` at its farthest side (negative: inside)."""
+    return max(trim[0] - rect[0], trim[1] - rect[1], rect[2] - trim[2], rect[3] - trim[3])
 
 
 # ------------------------------------------------------------------ nearly blank images
