@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.conftest import run_cli
 from tests.tiny_issue import write_tiny_issue
 
 
-def test_a_build_leaves_no_weasyprint_folder_in_tmp(tmp_path):
+@pytest.mark.parametrize("editions", [("print", "email"), ("email",)],
+                         ids=["typesetting processes", "in the build's process"])
+def test_a_build_leaves_no_weasyprint_folder_in_tmp(tmp_path, editions):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     issue = write_tiny_issue(tmp_path / "issue")
-    result = run_cli("build", issue, "--out", tmp_path / "dist", "--edition", "print",
-                     "--edition", "email", env={"TMPDIR": str(temporary)})
+    result = run_cli("build", issue, "--out", tmp_path / "dist",
+                     *(f"--edition={edition}" for edition in editions),
+                     env={"TMPDIR": str(temporary)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dist" / "2022-03").is_dir()
     assert sorted(p.name for p in temporary.iterdir()) == []
