@@ -26,6 +26,13 @@ def _interrupted_while_starting(signum, frame):
 if __name__ == "__main__":  # run as a program: the first thing it does
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
+
+def _stop_on_sigterm() -> None:
+    """A long-running command (watch, serve) ends on SIGTERM as on Ctrl-C, through
+    Python's exit, so what it keeps in the temporary folder (the typesetter's shared font
+    files) is removed; SIGTERM's default action would end the process on the spot."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
 import functools  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -117,6 +124,9 @@ def build(folders: tuple[Path, ...], out: Path, edition: tuple[str, ...], force:
         # The build has cleaned up (workers stopped, staged files removed). Exit here:
         # a Ctrl-C that lands in code an extension runs through PyRun_* (cffi does, on
         # import) makes Python's own exit end by SIGINT instead of with 130.
+        from renderer.typeset import release
+
+        release()  # os._exit runs no atexit: the shared font files go now
         click.echo("interrupted; no partial output was left behind.", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -184,6 +194,7 @@ def watch(folder: Path, out: Path) -> None:
     from renderer.console import console
     from renderer.watch import watch as watch_folder
 
+    _stop_on_sigterm()  # while it waits for changes, watchfiles turns SIGTERM into a Ctrl-C
     watch_folder(folder, out, report=console.print)
 
 
@@ -205,6 +216,7 @@ def serve(folder: Path, out: Path, host: str, port: int, edition: str) -> None:
     from renderer.workbench.serve import serve as run_server
 
     load_issue(folder)  # a folder that is no issue is an error before the server starts
+    _stop_on_sigterm()  # uvicorn hands a SIGTERM on to this handler once it has stopped
     run_server(folder, out, host=host, port=port, first=edition, report=say)
 
 

@@ -48,3 +48,25 @@ def test_watch_says_what_changed_and_what_was_rebuilt(tmp_path):
         process.send_signal(signal.SIGINT)
         out = process.communicate(timeout=30)[0].decode()
     assert "Traceback" not in out
+
+
+def test_watch_ended_by_sigterm_exits_through_python_and_leaves_no_temporary_files(tmp_path):
+    """A service manager stops with SIGTERM: the watch ends through Python's exit (0 when
+    watchfiles, waiting, turns it into a Ctrl-C; 143 otherwise), and the typesetter's
+    shared font files, kept while it watches, leave with it."""
+    issue = write_tiny_issue(tmp_path / "issue")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([*MAKE_ISSUE, "watch", issue, "--out", tmp_path / "dist"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "300",
+                                    "TMPDIR": str(temporary)})
+    try:
+        _read_until(process, "watching")
+        assert list(temporary.iterdir()), "the watch keeps its font files while it runs"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out = process.communicate(timeout=30)[0].decode()
+    assert process.returncode in (0, 128 + signal.SIGTERM), out
+    assert "Traceback" not in out
+    assert list(temporary.iterdir()) == []
