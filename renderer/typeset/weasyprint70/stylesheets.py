@@ -79,7 +79,9 @@ def uninstall() -> None:
 
 def preload(names: list[str], url_fetcher) -> None:
     """Parse these sheets of styles/ now (a typesetting process does it while the build
-    composes, and its forks inherit them)."""
+    composes, and its forks inherit them). Nothing while the wrapper is not installed."""
+    if _original is None:
+        return
     config = shared_font_configuration()
     for name in names:
         _css(url=(STYLES / name).as_uri(), font_config=config, url_fetcher=url_fetcher,
