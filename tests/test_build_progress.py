@@ -74,3 +74,21 @@ def test_on_a_terminal_the_build_shows_pages_per_edition(tmp_path):
     for edition in ("print", "email"):
         assert re.search(rf"{edition}: laying out .*page \d", text), text
     assert "built in" in text
+
+
+def test_a_bound_edition_draws_as_many_pages_as_it_keeps(tmp_path):
+    """Saddle-stitched: the padding pages beyond the multiple of four are laid out and
+    dropped before drawing, so "writing" counts the pages the PDF has."""
+    issue = write_tiny_issue(tmp_path / "issue")
+    manifest = issue / "issue.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "print:\n  binding: saddle-stitch\n",
+                        encoding="utf-8")
+    heard = []
+    result = build_issue(issue, tmp_path / "dist", editions=("print",), parallel=False,
+                         pages=lambda *report: heard.append(report))
+    count = pages_of(result.editions[0].path)
+    assert count % 4 == 0
+    laid_out = max(report[2] for report in heard if report[1] == "layout")
+    assert laid_out > count  # the surplus padding pages were laid out too
+    assert [report[1:3] for report in heard if report[1] != "layout"] == [
+        ("writing", count), ("checking", count)]

@@ -117,9 +117,8 @@ def _record_path(out_root: Path, issue_folder: Path, edition: str) -> Path:
 
 def up_to_date(out_root: Path, issue_folder: Path, edition: str, expected: str) -> Record | None:
     """The record of the last build, if its inputs and its output are unchanged."""
-    try:
-        record = Record(**json.loads(_record_path(out_root, issue_folder, edition).read_text()))
-    except (OSError, ValueError, TypeError):
+    record = _last_record(out_root, issue_folder, edition)
+    if record is None:
         return None
     output = Path(record.output)
     if record.fingerprint != expected or not output.is_file():
@@ -134,11 +133,16 @@ def up_to_date(out_root: Path, issue_folder: Path, edition: str, expected: str) 
 def last_pages(out_root: Path, issue_folder: Path, edition: str) -> int | None:
     """How many pages the last build of this edition had, changed since or not (what a
     progress bar expects), or None if there was none."""
-    try:
-        pages = json.loads(_record_path(out_root, issue_folder, edition).read_text())["pages"]
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
+    record = _last_record(out_root, issue_folder, edition)
+    pages = record.pages if record else None
     return pages if isinstance(pages, int) and pages > 0 else None
+
+
+def _last_record(out_root: Path, issue_folder: Path, edition: str) -> Record | None:
+    try:
+        return Record(**json.loads(_record_path(out_root, issue_folder, edition).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def remember(out_root: Path, issue_folder: Path, edition: str, fingerprint_: str, output: Path,

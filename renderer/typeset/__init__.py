@@ -36,7 +36,7 @@ class Typeset:
 def typeset(composed: Composed, issue: Issue, *,
             progress: Callable[[str, int], None] | None = None) -> Typeset:
     """The edition's PDF. ``progress(stage, pages)`` hears ("layout", pages laid out so
-    far) page by page, then ("writing", pages) when the PDF is drawn."""
+    far) page by page, then ("writing", the edition's pages) when the PDF is drawn."""
     from renderer.typeset.weasyprint70 import fonts, load
     from renderer.typeset.weasyprint70.progress import reporting
 
@@ -52,6 +52,8 @@ def typeset(composed: Composed, issue: Issue, *,
             ).render(font_config=font_config, color_profiles={}, **options)
             if composed.page_multiple:
                 document = without_surplus_padding(document, composed.page_multiple)
+            if progress:
+                progress("writing", len(document.pages))
             pdf = document.write_pdf(finisher=fonts.finisher, **options)
         except weasyprint.urls.FatalURLFetchingError:
             raise fetcher.refusal(sandbox.refused[0], issue) from None

@@ -34,22 +34,35 @@ def sandbox_fetcher_class():
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme == "data":
+            if urlsplit(url).scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme == "file" and parts.netloc in {"", "localhost"}:
-                try:
-                    path = Path(unquote(parts.path)).resolve()
-                    if path.is_file() and any(path.is_relative_to(r) for r in ALLOWED_ROOTS):
-                        return URLFetcherResponse(url, body=path.read_bytes(), headers={
-                            "Content-Type": mimetypes.guess_type(path.name)[0]
-                            or "application/octet-stream"})
-                except (OSError, ValueError, RuntimeError):
-                    pass  # a NUL byte, an over-long name, a link loop: refused below
+            path = project_file(url)
+            try:
+                if path is not None:
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers={
+                        "Content-Type": mimetypes.guess_type(path.name)[0]
+                        or "application/octet-stream"})
+            except OSError:
+                pass  # gone or unreadable since: refused below
             self.refused.append(url)
             raise FatalURLFetchingError(f"refused to load {url}")
 
     return SandboxFetcher
+
+
+def project_file(url: str) -> Path | None:
+    """The file a file: URL names, after symlinks, when it is a file inside the project's
+    styles/ or fonts/; None for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in {"", "localhost"}:
+        return None
+    try:
+        path = Path(unquote(parts.path)).resolve()
+        if path.is_file() and any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+            return path
+    except (OSError, ValueError, RuntimeError):
+        pass  # a NUL byte, an over-long name, a link loop
+    return None
 
 
 def refusal(url: str, issue: Issue) -> PressError:

@@ -4,6 +4,8 @@ parse per document; a document with font supplements keeps its own configuration
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from renderer.compose import compose
 from renderer.load import load_issue
 from renderer.prepare import prepare_issue
@@ -44,7 +46,7 @@ def test_sheets_outside_styles_and_documents_with_their_own_fonts_are_not_shared
 
     prepared = prepare_issue(load_issue(write_tiny_issue(tmp_path / "issue")))
     composed = compose(prepared, "email")
-    with_supplements = type(composed)(**{**composed.__dict__, "bundled_fonts_only": False})
+    with_supplements = replace(composed, bundled_fonts_only=False)
     from renderer.typeset import _font_configuration
 
     with _font_configuration(with_supplements) as own:

@@ -4,7 +4,7 @@ progress bar.
 The logger is public (WeasyPrint's docs, "Logging"); the wording of its records is not,
 hence this module's place in the seam: WeasyPrint 70 logs "Step 5 - Creating layout -
 Page %d" as it starts each page (again, "(up-to-date)", when it repaginates for
-``target-counter``) and "Step 6 - Creating PDF" when drawing starts.
+``target-counter``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import logging
 from collections.abc import Callable, Iterator
 
 LAYOUT_PAGE = "Step 5 - Creating layout - Page %d"
-WRITING = "Step 6 - Creating PDF"
 
-# (stage, pages): ("layout", pages laid out so far), then ("writing", 0)
-Report = Callable[[str, int], None]
+Report = Callable[[str, int], None]  # ("layout", pages laid out so far)
 
 
 class _Listener(logging.Handler):
@@ -32,8 +30,6 @@ class _Listener(logging.Handler):
             if page > self.laid_out:  # a repagination starts again at page 1: not progress
                 self.laid_out = page
                 self.report("layout", page)
-        elif record.msg == WRITING:
-            self.report("writing", self.laid_out)
 
 
 @contextlib.contextmanager

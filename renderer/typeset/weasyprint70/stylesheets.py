@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from renderer.assets import STYLES
 
@@ -96,7 +95,7 @@ def _css(*args, url=None, font_config=None, media_type="print", **options):
     if (url is None or args or font_config is None
             or font_config is not shared_font_configuration(create=False)):
         return parsed_for_this_document_only()
-    path = _project_file(url)
+    path = _project_sheet(url)
     try:
         stat = path.stat() if path else None
     except OSError:
@@ -116,12 +115,8 @@ def _css(*args, url=None, font_config=None, media_type="print", **options):
     return _parsed[key]
 
 
-def _project_file(url: str) -> Path | None:
-    parts = urlsplit(url)
-    if parts.scheme != "file":
-        return None
-    try:
-        path = Path(unquote(parts.path)).resolve()
-    except (OSError, ValueError, RuntimeError):
-        return None
-    return path if path.suffix == ".css" and path.is_relative_to(STYLES.resolve()) else None
+def _project_sheet(url: str) -> Path | None:
+    from renderer.typeset.fetcher import project_file
+
+    path = project_file(url)
+    return path if path and path.suffix == ".css" and path.is_relative_to(STYLES.resolve()) else None

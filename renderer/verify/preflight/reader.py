@@ -274,17 +274,17 @@ def text_pages(pdf: Path, password: str | None = None) -> Iterator[TextPage]:
 
     document = pdfium.PdfDocument(str(pdf), password=password)
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+
+    def corners(textpage):
+        for index in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
+            raw.FPDFText_GetRect(textpage.raw, index, left, top, right, bottom)
+            yield left.value, bottom.value
+            yield right.value, top.value
+
     try:
         for number, page in enumerate(document, start=1):
             textpage = page.get_textpage()
-            extent = None
-            for index in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
-                raw.FPDFText_GetRect(textpage.raw, index, left, top, right, bottom)
-                rect = (left.value, bottom.value, right.value, top.value)
-                extent = rect if extent is None else (
-                    min(extent[0], rect[0]), min(extent[1], rect[1]),
-                    max(extent[2], rect[2]), max(extent[3], rect[3]))
-            yield TextPage(number, extent, textpage)
+            yield TextPage(number, bounding_box(corners(textpage)), textpage)
             textpage.close()
             page.close()
     finally:
