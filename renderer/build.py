@@ -13,6 +13,7 @@ what is written:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import secrets
 import shutil
@@ -356,9 +357,13 @@ def _warm_typesetter(jobs, result_pipes, builds_end, scratch: str) -> None:
     # waiting for jobs forever; closed, its end leaves with it and `recv` says EOF.
     builds_end.close()
     tempfile.tempdir = scratch
-    from renderer.typeset import release
+    from renderer.typeset import LAYOUT_GC_THRESHOLDS, release
 
     warm_up_job()
+    # A typesetter's forks end with their job: the cycles it leaves need not be collected
+    # (the layout's thresholds for the preflight too, which would otherwise pay the full
+    # collection the layout put off).
+    gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
     try:
         _fork_and_answer(jobs, result_pipes)
     finally:

@@ -8,6 +8,8 @@ which do not typeset (lint, check, a no-op build) do not pay for it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 from collections.abc import Callable
@@ -44,7 +46,7 @@ def typeset(composed: Composed, issue: Issue, *,
     sandbox = fetcher.sandbox_fetcher_class()()
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
-    with _collect_weasyprint_messages() as (errors, warnings), \
+    with _collect_weasyprint_messages() as (errors, warnings), _fewer_collections(), \
             _font_configuration(composed) as font_config, reporting(progress):
         try:
             document = weasyprint.HTML(
@@ -71,11 +73,30 @@ def typeset(composed: Composed, issue: Issue, *,
                                   for message in dict.fromkeys(warnings)))
 
 
+# Young-generation thresholds while an edition is laid out and written (Python's are
+# (700, 10, 10)): see _fewer_collections.
+LAYOUT_GC_THRESHOLDS = (20_000, 50, 1_000)
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """Collect cyclic garbage rarely while WeasyPrint works. A layout allocates millions of
+    boxes and styles that all live until the PDF is written, and makes few cycles, so
+    Python's default thresholds had its collector traverse the growing tree again and again
+    for nothing: a fifth of a render (105 articles: 4.37 -> 3.42 s, 6 MB more resident).
+    Reference counting still frees everything acyclic at once; the thresholds come back
+    afterwards, and a full collection runs when the process is next due one."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def _font_configuration(composed: Composed):
     """The process's shared font configuration (with the linked sheets parsed for it)
     when the document's fonts are the bundled ones; else one of its own, removed after."""
-    import contextlib
-
     from renderer.typeset.weasyprint70 import fonts, stylesheets
 
     if composed.bundled_fonts_only:
@@ -145,6 +166,9 @@ def warm_up() -> None:
     if stylesheets.shared_font_configuration(create=False) is None:  # the editions' sheets
         stylesheets.preload(sorted(path.name for path in STYLES.glob("*.css")),
                             fetcher.sandbox_fetcher_class()())
+    # What is imported and parsed by now lives as long as the process: the collector need
+    # not traverse it again in every full collection (nor a fork touch its pages to).
+    gc.freeze()
 
 
 def release() -> None:
