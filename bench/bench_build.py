@@ -5,8 +5,10 @@ editor runs them, next to a yardstick timed in the same session and
 alternating with the real builds: plain WeasyPrint rendering the sample's
 composed HTML once (one edition, a fresh process, no project code around it).
 Machines here are shared and noisy; the ratio to the yardstick is the figure
-to compare between runs. Peak RSS is that of the largest process of the run
-(the build's parent or one of its typesetting workers).
+to compare between runs. Both layouts of the large issue are also timed through the
+press's own typesetter (its WeasyPrint seam and collector thresholds): their ratio per
+page is what the press's HTML costs on the path a build takes. Peak RSS is that of the
+largest process of the run (the build's parent or one of its typesetting workers).
 """
 
 from __future__ import annotations
@@ -30,6 +32,20 @@ SAMPLE = ROOT / "issues" / "2022-02"
 CLI = [sys.executable, "-m", "renderer.cli"]
 YARDSTICK = """
 import sys, weasyprint
+document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).render()
+document.write_pdf(sys.argv[3])
+print(len(document.pages), file=sys.stderr)
+"""
+# The same, through the press's typesetter: its WeasyPrint seam (every patch, typography
+# included) and its collector thresholds. Both HTMLs go through it, so that the ratio of
+# their costs per page is the cost of the press's HTML alone, on the path a build takes.
+THROUGH_SEAM = """
+import gc, sys
+from renderer.typeset import LAYOUT_GC_THRESHOLDS
+from renderer.typeset.weasyprint70 import load
+weasyprint = load()
+gc.freeze()
+gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
 document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).render()
 document.write_pdf(sys.argv[3])
 print(len(document.pages), file=sys.stderr)
@@ -169,28 +185,31 @@ def run(args, work: Path) -> None:
         plain_sample, plain_large,
         "press HTML, plain WeasyPrint, sample, one edition",
         f"press HTML, plain WeasyPrint, {7 * args.copies} articles",
+        f"plain layout, press's typesetter, {7 * args.copies} articles",
+        f"press HTML, press's typesetter, {7 * args.copies} articles",
         "cold build, both editions + preflight", "no-op rebuild",
         "rebuild after a one-paragraph edit",
         f"{7 * args.copies}-article issue, both editions")}
     names = list(figures)
     pages: dict[str, int] = {}
     for _ in range(args.runs):
-        for name, key in zip(names[:4], ("plain-sample", "plain-large", "press-sample",
-                                         "press-large")):
+        for name, key, script in zip(
+                names[:6], ("plain-sample", "plain-large", "press-sample", "press-large",
+                            "plain-large", "press-large"), (YARDSTICK,) * 4 + (THROUGH_SEAM,) * 2):
             source, base = inputs[key]
-            seconds, rss, count = timed_render(source, base, work / f"{key}.pdf")
+            seconds, rss, count = timed_render(source, base, work / f"{key}.pdf", script)
             figures[name].add((seconds, rss))
-            pages[key] = count
+            pages[key if script is YARDSTICK else f"seam-{key}"] = count
         shutil.rmtree(out, ignore_errors=True)
-        figures[names[4]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
-        figures[names[5]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
+        figures[names[6]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
+        figures[names[7]].add(timed([*CLI, "build", str(SAMPLE), "--out", str(out)]))
         shutil.rmtree(edited, ignore_errors=True)
         shutil.copytree(SAMPLE, edited)
         timed([*CLI, "build", str(edited), "--out", str(work / "edited-dist")])
         edit_one_paragraph(edited)
-        figures[names[6]].add(timed([*CLI, "build", str(edited), "--out",
+        figures[names[8]].add(timed([*CLI, "build", str(edited), "--out",
                                      str(work / "edited-dist")]))
-        figures[names[7]].add(timed([*CLI, "build", str(large), "--out", str(work / "large-dist"),
+        figures[names[9]].add(timed([*CLI, "build", str(large), "--out", str(work / "large-dist"),
                                      "--force"]))
     small = statistics.median(figures[plain_sample].seconds)
     big = statistics.median(figures[plain_large].seconds)
@@ -208,6 +227,11 @@ def run(args, work: Path) -> None:
         print(f"{'per page, ' + size + ': press HTML / plain layout':44} {per_press * 1000:6.0f} ms"
               f" / {per_plain * 1000:.0f} ms = {per_press / per_plain:4.2f}x  "
               f"({pages[f'press-{size}']} and {pages[f'plain-{size}']} pages)")
+    plain = statistics.median(figures[names[4]].seconds) / pages["seam-plain-large"]
+    press = statistics.median(figures[names[5]].seconds) / pages["seam-press-large"]
+    print(f"{'per page, large, press typesetter: press/plain':44} {press * 1000:6.0f} ms"
+          f" / {plain * 1000:.0f} ms = {press / plain:4.2f}x  ({pages['seam-press-large']} and "
+          f"{pages['seam-plain-large']} pages)")
     watch = watch_rebuild_seconds(work, args.runs)
     print(f"{'watch-mode rebuild of the email edition':44} {statistics.median(watch):6.3f} s  "
           f"(min {min(watch):.3f}, max {max(watch):.3f})")
@@ -216,8 +240,10 @@ def run(args, work: Path) -> None:
         print(f"{edition + ' PDF of the sample':44} {pdf.stat().st_size / 1024:6.0f} KB")
 
 
-def timed_render(source: Path, base_url: str, target: Path) -> tuple[float, float, int]:
-    """Plain WeasyPrint in a fresh process (no project code): seconds, peak RSS, pages."""
+def timed_render(source: Path, base_url: str, target: Path,
+                 script: str = YARDSTICK) -> tuple[float, float, int]:
+    """WeasyPrint in a fresh process (plain, or through the press's seam): seconds, peak
+    RSS, pages."""
     wrapper = ("import resource, subprocess, sys, time\n"
                "t = time.perf_counter()\n"
                "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
@@ -225,7 +251,7 @@ def timed_render(source: Path, base_url: str, target: Path) -> tuple[float, floa
                "t = time.perf_counter() - t\n"
                "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
                "print(t, rss, r.returncode, r.stderr.split()[-1] if r.stderr else 0)\n")
-    out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-c", YARDSTICK,
+    out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-c", script,
                           str(source), base_url, str(target)], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.split()
     if out[2] != "0":
