@@ -818,7 +818,9 @@ def test_encoded_words_in_a_name_cannot_inject_headers_or_a_body(mail_setup, tmp
     assert len(raws) == 4
     for raw in raws:
         head = raw.split(b"\r\n\r\n", 1)[0].lower()
-        assert b"bcc" not in head and b"x-evil" not in head and b"evil.example" not in head
+        # header names, not the head's text: a random MIME boundary may spell "bcc" in hex
+        names = {line.split(b":", 1)[0] for line in head.split(b"\r\n") if line[:1] not in b" \t"}
+        assert b"bcc" not in names and b"x-evil" not in names and b"evil.example" not in head
         assert_press_headers(raw)
         message = parse(raw)
         assert message.get_content_type() == "multipart/mixed"
