@@ -43,7 +43,7 @@ def typeset(composed: Composed, issue: Issue, *,
     from renderer.typeset.weasyprint70.progress import reporting
 
     weasyprint = load()
-    sandbox = fetcher.sandbox_fetcher_class()()
+    sandbox = fetcher.sandbox_fetcher_class()(composed.images)
     options = {"pdf_variant": PDF_VARIANT[composed.edition], "pdf_identifier": False,
                "uncompressed_pdf": False}
     with _collect_weasyprint_messages() as (errors, warnings), _fewer_collections(), \

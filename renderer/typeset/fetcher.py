@@ -1,7 +1,8 @@
 """The sandbox every URL of a composed document goes through (WeasyPrint's ``url_fetcher``).
 
-Only data: URLs and files inside the project's styles/ and fonts/ folders (after
-symlinks) are served; anything else, file:, http(s):, a path that climbs out, stops
+Only data: URLs, the composition's own pictures (``press-image:N``, compose.Composed.images)
+and files inside the project's styles/ and fonts/ folders (after symlinks) are served;
+anything else, file:, http(s):, a path that climbs out, stops
 the build with the URL named. Content never reaches the network or the machine's other
 files. Built on WeasyPrint's public ``URLFetcher`` (68+), created on first use so that
 importing this module stays cheap.
@@ -26,16 +27,20 @@ def sandbox_fetcher_class():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class SandboxFetcher(URLFetcher):
-        """WeasyPrint URL fetcher serving only data: URLs and project assets."""
+        """WeasyPrint URL fetcher serving only data: URLs, the composition's pictures
+        (``images``: URL -> data: URL) and project assets."""
 
-        def __init__(self) -> None:
+        def __init__(self, images: dict[str, str] | None = None) -> None:
             super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False,
                              fail_on_errors=True)
             self.refused: list[str] = []
+            self.images = images or {}
 
         def fetch(self, url: str, headers=None):
             if urlsplit(url).scheme == "data":
                 return super().fetch(url, headers)
+            if url in self.images:
+                return super().fetch(self.images[url], headers)
             path = project_file(url)
             try:
                 if path is not None:

@@ -328,3 +328,29 @@ def test_refused_pngs_stay_refused_even_when_valid(fetcher, tmp_path):
     image.write_bytes(png_bytes(10, 10))
     with pytest.raises(FatalURLFetchingError):
         fetcher.fetch(image.as_uri())
+
+
+def test_the_compositions_pictures_are_served_and_nothing_else_by_that_name(fetcher):
+    own = sandbox.sandbox_fetcher_class()({"press-image:1": "data:text/plain;base64,aGVsbG8="})
+    assert own.fetch("press-image:1").read() == b"hello"
+    for other, url in ((own, "press-image:2"), (fetcher, "press-image:1")):
+        with pytest.raises(FatalURLFetchingError):
+            other.fetch(url)
+        assert other.refused == [url]
+
+
+def test_pictures_are_named_by_short_urls_not_inlined():
+    import re
+
+    from renderer.compose import compose
+    from renderer.load import load_issue
+    from renderer.prepare import prepare_issue
+
+    prepared = prepare_issue(load_issue(Path(__file__).parents[2] / "issues" / "2022-03"))
+    for edition in ("print", "email"):
+        composed = compose(prepared, edition)
+        named = re.findall(r'src="([^"]*)"', composed.html)
+        assert named and set(named) == set(composed.images), edition  # every one served
+        assert "data:" not in composed.html  # megabytes of base64 the HTML parser skips
+        assert all(url.startswith("data:image/") for url in composed.images.values())
+        assert len(set(composed.images.values())) == len(composed.images)  # one URL a picture
