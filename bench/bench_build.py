@@ -174,7 +174,7 @@ def run(args, work: Path) -> None:
         plain.write_text(plain_layout_html(folder), encoding="utf-8")
         press = work / f"press-{name}.html"
         composed = compose(prepare_issue(load_issue(folder)), "email")
-        press.write_text(composed.html, encoding="utf-8")
+        press.write_text(composed.standalone_html(), encoding="utf-8")
         inputs[f"plain-{name}"] = (plain, composed.base_url)
         inputs[f"press-{name}"] = (press, composed.base_url)
     edited = work / "edited"

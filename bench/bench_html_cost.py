@@ -108,7 +108,7 @@ def main() -> None:
     base_url = STYLES.as_uri() + "/"
     with tempfile.TemporaryDirectory() as work:
         folder = bench_build.make_large_issue(Path(work) / "issue", args.copies)
-        html = compose(prepare_issue(load_issue(folder)), "email").html
+        html = compose(prepare_issue(load_issue(folder)), "email").standalone_html()
         plain = bench_build.plain_layout_html(folder)
 
     sources = {"plain layout (yardstick)": plain,

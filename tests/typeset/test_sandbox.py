@@ -352,5 +352,6 @@ def test_pictures_are_named_by_short_urls_not_inlined():
         named = re.findall(r'src="([^"]*)"', composed.html)
         assert named and set(named) == set(composed.images), edition  # every one served
         assert "data:" not in composed.html  # megabytes of base64 the HTML parser skips
+        assert composed.standalone_html().count("data:image/") == len(named)
         assert all(url.startswith("data:image/") for url in composed.images.values())
         assert len(set(composed.images.values())) == len(composed.images)  # one URL a picture
