@@ -253,6 +253,9 @@ def timed_render(source: Path, base_url: str, target: Path,
                "print(t, rss, r.returncode, r.stderr.split()[-1] if r.stderr else 0)\n")
     out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-c", script,
                           str(source), base_url, str(target)], capture_output=True, text=True,
+                         # WeasyPrint leaves its @font-face folder when a process just ends:
+                         # in the benchmark's work folder, it goes with it
+                         env={**os.environ, "TMPDIR": str(target.parent)},
                          cwd=ROOT, check=True).stdout.split()
     if out[2] != "0":
         raise SystemExit(f"plain WeasyPrint failed on {source}")
