@@ -75,10 +75,9 @@ def compose(prepared: PreparedIssue, edition: str) -> Composed:
     back_cover = has_back_cover(issue, edition)
     multiple = BINDING_PAGE_MULTIPLE[issue.print.binding] if back_cover else None
     template = _environment(edition).get_template("issue.html.j2")
-    images: dict[str, str] = {}
+    image_urls: dict[str, str] = {}  # data: URL -> the short URL the HTML names it by
     html = template.render(
-        issue=issue, articles=prepared.articles, edition=edition, images=images,
-        image_urls={},
+        issue=issue, articles=prepared.articles, edition=edition, image_urls=image_urls,
         stylesheets=[(sheet.name, Markup(sheet.text)) for sheet in stylesheets(
             edition, issue.page_size, issue.print.bleed_mm, font_css=prepared.font_css)],
         month=prepared.month, issue_line=prepared.issue_line,
@@ -89,7 +88,7 @@ def compose(prepared: PreparedIssue, edition: str) -> Composed:
         cover=_cover_story(prepared), cover_image=prepared.cover_image, logo=prepared.logo)
     return Composed(edition=edition, html=html, base_url=STYLES.as_uri() + "/",
                     page_multiple=multiple, bundled_fonts_only=not prepared.font_css,
-                    images=images)
+                    images={url: data_url for data_url, url in image_urls.items()})
 
 
 @dataclass(frozen=True)
@@ -162,11 +161,8 @@ def _image_url(context, data_url: str) -> str:
     """The short URL an image's data: URL is named by in the HTML: one per picture, the
     same for a picture used twice (WeasyPrint then embeds it once, as it did the one
     data: URL), kept in the composition's ``images``."""
-    images, urls = context["images"], context["image_urls"]
-    if data_url not in urls:
-        urls[data_url] = f"{IMAGE_SCHEME}:{len(urls) + 1}"
-        images[urls[data_url]] = data_url
-    return urls[data_url]
+    urls = context["image_urls"]
+    return urls.setdefault(data_url, f"{IMAGE_SCHEME}:{len(urls) + 1}")
 
 
 def _links_for(edition: str):
