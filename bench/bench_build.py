@@ -30,12 +30,12 @@ from renderer.assets import STYLES  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "2022-02"
 CLI = [sys.executable, "-m", "renderer.cli"]
-YARDSTICK = """
-import sys, weasyprint
+RENDER = """
 document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).render()
 document.write_pdf(sys.argv[3])
 print(len(document.pages), file=sys.stderr)
 """
+YARDSTICK = "import sys, weasyprint\n" + RENDER
 # The same, through the press's typesetter: its WeasyPrint seam (every patch, typography
 # included) and its collector thresholds. Both HTMLs go through it, so that the ratio of
 # their costs per page is the cost of the press's HTML alone, on the path a build takes.
@@ -46,10 +46,7 @@ from renderer.typeset.weasyprint70 import load
 weasyprint = load()
 gc.freeze()
 gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
-document = weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).render()
-document.write_pdf(sys.argv[3])
-print(len(document.pages), file=sys.stderr)
-"""
+""" + RENDER
 # The independent yardstick: the same paragraphs in the plainest layout WeasyPrint sets
 # well: one <table> per article (a heading row, then one row per paragraph pair, two 50 %
 # columns, fixed table layout, justified text), the bundled fonts by name, a running head
