@@ -23,8 +23,8 @@ from weasyprint.urls import FatalURLFetchingError
 
 from renderer.assets import FONTS, STYLES
 from renderer.typeset import fetcher as sandbox
-from tests.conftest import run_in_process
-from tests.test_bad_inputs import pdf_text, squeezed
+from tests.conftest import pdf_text, run_in_process
+from tests.test_bad_inputs import squeezed
 from tests.tiny_issue import OUTPUTS, png_bytes, write_tiny_issue
 
 ARTICLE = "articles/01-one.md"
