@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pikepdf
 
 from renderer.build import build_issue
-from tests.conftest import MAKE_ISSUE, ROOT
+from tests.conftest import MAKE_ISSUE, ROOT, SAMPLE
 from tests.tiny_issue import write_tiny_issue
 
 
@@ -48,8 +49,11 @@ def test_each_edition_reports_every_page_laid_out_then_writing_and_checking(tmp_
 
 
 def test_on_a_terminal_the_build_shows_pages_per_edition(tmp_path):
-    """A real terminal (a pty): rich draws its live display only there."""
-    issue = write_tiny_issue(tmp_path / "issue")
+    """A real terminal (a pty): rich draws its live display only there, ten times a
+    second. The sample's seven pages take several of those to lay out; the tiny issue's
+    two could be laid out between two frames, and no frame said "laying out"."""
+    issue = tmp_path / "issue"
+    shutil.copytree(SAMPLE, issue)
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [*MAKE_ISSUE, "build", str(issue), "--out", str(tmp_path / "dist")], cwd=ROOT,
