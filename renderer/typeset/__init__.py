@@ -39,7 +39,7 @@ def typeset(composed: Composed, issue: Issue, *,
             progress: Callable[[str, int], None] | None = None) -> Typeset:
     """The edition's PDF. ``progress(stage, pages)`` hears ("layout", pages laid out so
     far) page by page, then ("writing", the edition's pages) when the PDF is drawn."""
-    from renderer.typeset.weasyprint70 import fonts, load
+    from renderer.typeset.weasyprint70 import fonts, load, memory
     from renderer.typeset.weasyprint70.progress import reporting
 
     weasyprint = load()
@@ -56,7 +56,11 @@ def typeset(composed: Composed, issue: Issue, *,
                 document = without_surplus_padding(document, composed.page_multiple)
             if progress:
                 progress("writing", len(document.pages))
-            pdf = document.write_pdf(finisher=fonts.finisher, **options)
+            with memory.releasing_pages():  # writing reuses the layout's memory
+                pdf = document.write_pdf(finisher=fonts.finisher, **options)
+            pages = len(document.pages)
+            del document  # its fonts and pages: the finishing pass reads only the file
+            memory.give_heap_back()
         except weasyprint.urls.FatalURLFetchingError:
             raise fetcher.refusal(sandbox.refused[0], issue) from None
     if sandbox.refused:
@@ -68,7 +72,7 @@ def typeset(composed: Composed, issue: Issue, *,
                          fix="This is a problem in the templates or styles/ (or a bug).")
     pdf = finish.finish(pdf, composed.edition, bleed_mm=issue.print.bleed_mm,
                         document_id=document_id(composed.edition, issue))
-    return Typeset(edition=composed.edition, pdf=pdf, pages=len(document.pages),
+    return Typeset(edition=composed.edition, pdf=pdf, pages=pages,
                    warnings=tuple(f"WeasyPrint ({composed.edition} edition): {message}"
                                   for message in dict.fromkeys(warnings)))
 

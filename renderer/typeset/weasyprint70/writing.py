@@ -1,5 +1,5 @@
 """Writing a long PDF in time and memory linear in its pages: page references formatted
-once, each page's content stream joined as soon as the page is drawn.
+once, each page's content stream joined and compressed as soon as the page is drawn.
 
 - ``pydyf.PDF.page_references`` is a property that formats a reference for every page of
   the document each time it is read, and WeasyPrint 70 reads it once per structure
@@ -12,14 +12,17 @@ once, each page's content stream joined as soon as the page is drawn.
   ``PDF.write`` joins it (``pydyf.Stream.data``), so every drawn page of the document was
   held as tens of thousands of small objects at once: 0.37 MB a page, a quarter of an
   edition's peak memory. ``document.Page.paint`` is the last thing that draws into it
-  (``pdf.generate_pdf``), so the patch joins the list there, exactly as ``data`` would
-  later: the same bytes, about a tenth of the memory.
+  (``pdf.generate_pdf``), so the patch joins the list there and compresses it, exactly as
+  ``data`` would later (zlib level 9, then ``/Filter /FlateDecode`` before ``/Length``):
+  the same bytes, a small part of the memory.
 
 Upstream-ready description: cache ``PDF.page_references`` in pydyf (reset by
 ``add_page``), and join or compress a page's stream once it is drawn.
 """
 
 from __future__ import annotations
+
+import zlib
 
 _originals = None  # (pydyf.PDF.page_references, document.Page.paint) while installed
 
@@ -56,5 +59,14 @@ def _page_references(pdf) -> tuple[bytes, ...]:
 def _paint(page, stream, scale=1):
     from pydyf import _to_bytes
 
+    from renderer.typeset.weasyprint70 import memory
+
     _originals[1](page, stream, scale)
-    stream.stream = [b"\n".join(_to_bytes(item) for item in stream.stream)]
+    data = b"\n".join(_to_bytes(item) for item in stream.stream)
+    if stream.compress:  # as pydyf.Stream.data would, when the file is written
+        compressor = zlib.compressobj(level=9)
+        data = compressor.compress(data) + compressor.flush()
+        stream.extra["Filter"] = "/FlateDecode"
+        stream.compress = False
+    stream.stream = [data]
+    memory.release_if_drawn(page, stream)
