@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import subprocess
@@ -88,6 +89,17 @@ def run_in_process(*argv: str) -> InProcess:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))  # escaped the CLI
     return InProcess(result.exit_code, result.stdout, stderr)
+
+
+@contextlib.contextmanager
+def patches_off(module):
+    """WeasyPrint without the patches of ``module`` (renderer.typeset.weasyprint70 or one of
+    its modules), put back after: for the tests that compare both behaviours."""
+    module.uninstall()
+    try:
+        yield
+    finally:
+        module.install()
 
 
 def pdf_text(path: Path) -> str:

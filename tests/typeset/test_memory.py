@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from renderer.typeset.weasyprint70 import load, memory
+from tests.conftest import patches_off
 
 # What the three cycles came from: tables split over pages (one with a column background,
 # which reads the column's cells), footnotes on several pages, and page numbers of later
@@ -71,11 +72,8 @@ def test_the_same_pdf_as_weasyprint_with_its_cycles(variant, monkeypatch):
 
     with memory.releasing_pages():
         released = written()
-    memory.uninstall()
-    try:
+    with patches_off(memory):
         kept = written()
-    finally:
-        memory.install()
     assert released == kept
 
 

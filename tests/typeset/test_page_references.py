@@ -5,6 +5,7 @@ are added; and a page's stream joined and compressed when it is drawn, to the sa
 from __future__ import annotations
 
 from renderer.typeset.weasyprint70 import load, writing
+from tests.conftest import patches_off
 
 
 def _page():
@@ -35,10 +36,7 @@ def test_pages_compressed_when_drawn_are_the_bytes_pydyf_writes():
                          for n in range(40))
     html = f'<html lang="en"><body style="font: 9pt Press Serif">{paragraphs}</body></html>'
     compressed_when_drawn = weasyprint.HTML(string=html).write_pdf(pdf_identifier=False)
-    writing.uninstall()
-    try:
+    with patches_off(writing):
         compressed_when_written = weasyprint.HTML(string=html).write_pdf(pdf_identifier=False)
-    finally:
-        writing.install()
     assert compressed_when_drawn.count(b"/FlateDecode") > 3  # the pages' streams, and more
     assert compressed_when_drawn == compressed_when_written

@@ -4,6 +4,7 @@ WeasyPrint computing them all up front, and only the styles a box asks for are m
 from __future__ import annotations
 
 from renderer.typeset.weasyprint70 import load, pseudo
+from tests.conftest import patches_off
 
 # Deferred kinds in use (a list's markers, a footnote's call and marker), styled by the
 # author sheet, beside an element with an anchor and many elements that use none of them.
@@ -27,11 +28,8 @@ PARAGRAPHS
 def test_the_same_pdf_as_styles_computed_up_front():
     weasyprint = load()
     on_demand = weasyprint.HTML(string=DOCUMENT).write_pdf(pdf_identifier=False)
-    pseudo.uninstall()
-    try:
+    with patches_off(pseudo):
         up_front = weasyprint.HTML(string=DOCUMENT).write_pdf(pdf_identifier=False)
-    finally:
-        pseudo.install()
     assert on_demand == up_front
 
 

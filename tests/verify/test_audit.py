@@ -22,6 +22,7 @@ from renderer.verify.audit import (
     final_flags,
 )
 from tests.cjk_sample import page_html, paragraphs, render
+from tests.conftest import patches_off
 
 HAN = r"[\u3400-\u9fff]"
 
@@ -130,11 +131,8 @@ def test_each_rule_can_fire(tmp_path):
     markup = ('<style>p{font:10.5pt/1.7 "Noto Serif CJK SC";width:17.9em;text-align:justify;'
               'text-indent:2em;margin:0}</style>'
               f'<p lang="zh-Hans">{body}</p><p lang="zh-Hans" style="text-indent:0">{lone}</p>')
-    weasyprint70.uninstall()
-    try:
+    with patches_off(weasyprint70):
         report = audit(render(markup, tmp_path / "bad.pdf"))
-    finally:
-        weasyprint70.install()
     counts = report.counts
     # The same findings as diagnostics: one warning per finding, code audit.<rule>, its page.
     assert len(report.diagnostics) == len(report.findings)
