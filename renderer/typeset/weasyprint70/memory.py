@@ -16,7 +16,7 @@ reference cycle stays until the process ends. Three cycles held most of a layout
   while its page is laid out, when the page is alive;
 - the layout context keeps a partial of itself (``get_image_from_uri``), and its target
   collector keeps closures over the boxes built before layout: the whole box tree of the
-  issue (a third of a layout's memory) lived on as garbage after the render. The context
+  issue (a quarter of a layout's memory) lived on as garbage after the render. The context
   and the collector are emptied once the last page is laid out.
 
 With the cycles cut, inside ``releasing_pages()`` a page's boxes are dropped as soon as

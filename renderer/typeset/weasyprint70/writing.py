@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import zlib
 
+from renderer.typeset.weasyprint70 import memory
+
 _originals = None  # (pydyf.PDF.page_references, document.Page.paint) while installed
 
 
@@ -58,8 +60,6 @@ def _page_references(pdf) -> tuple[bytes, ...]:
 
 def _paint(page, stream, scale=1):
     from pydyf import _to_bytes
-
-    from renderer.typeset.weasyprint70 import memory
 
     _originals[1](page, stream, scale)
     data = b"\n".join(_to_bytes(item) for item in stream.stream)
