@@ -14,9 +14,9 @@ import pytest
 from renderer.typeset.weasyprint70 import load, memory
 from tests.conftest import patches_off
 
-# What the three cycles came from: tables split over pages (one with a column background,
-# which reads the column's cells), footnotes on several pages, and page numbers of later
-# pages on the first one, which make WeasyPrint lay that page out again.
+# What the three cycles came from: tables split over pages (with a column background, which
+# reads the column's cells), footnotes on several pages, and page numbers of later pages on
+# the first one, which make WeasyPrint lay that page out again.
 DOCUMENT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Memory</title>
 <meta name="dcterms.created" content="2024-01-01"><meta name="dcterms.modified" content="2024-01-01">
@@ -106,8 +106,9 @@ def test_each_page_is_freed_once_written_without_a_collection(variant):
         before = live_boxes(weasyprint)
         document = weasyprint.HTML(string=document_html()).render(pdf_variant=variant)
         # laid out: every box left is one the document reaches, so nothing is left of the
-        # box tree the layout started from (but the targets of the contents' links), nor
-        # of the first page's first layout, before the page numbers it shows were known
+        # box tree the layout started from (but the generated content that the contents'
+        # links keep as ``missing_link``), nor of the first page's first layout, made
+        # before the page numbers it shows were known
         laid_out = live_boxes(weasyprint) - before
         assert laid_out == boxes_kept_by(document, weasyprint)
         assert len(document.pages) > 4
