@@ -39,7 +39,7 @@ def pytest_sessionstart(session):
 def pytest_sessionfinish(session):
     """What this process's typesettings keep in the temporary folder (the shared font
     files, see ``renderer.typeset.release``) goes with the session: an xdist worker may
-    end without running atexit, and each run left 16 MB in /tmp."""
+    end without running atexit, and a full run often left 16 MB in /tmp."""
     from renderer.typeset import release
 
     release()
