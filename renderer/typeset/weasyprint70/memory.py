@@ -3,7 +3,8 @@ of WeasyPrint 70 cut, and each page's boxes dropped once the page is drawn and t
 
 The press raises the collector's thresholds while it typesets (``typeset._fewer_collections``:
 a full collection walks every box, about 3 ms a page at 357 pages), so whatever sits in a
-reference cycle stays until the process ends. Three cycles held most of a layout:
+reference cycle stays until a full collection, which a typesetting rarely or never reaches
+before its process ends. Three cycles held most of a layout:
 
 - a laid-out table's columns keep ``get_cells``, a closure over the table
   (``layout/table.py``): every table, and with it every page of the press's articles, was
