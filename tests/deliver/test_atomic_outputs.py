@@ -80,15 +80,24 @@ def issue(tmp_path: Path) -> Path:
     return write_tiny_issue(tmp_path / "issue")
 
 
-@pytest.mark.long
-def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: Path):
-    out = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def build_seconds(tmp_path_factory) -> float:
+    """How long a cold build of the tiny issue takes here, start-up included."""
+    folder = tmp_path_factory.mktemp("timed")
     started = time.monotonic()
-    assert run_cli("build", issue, "--out", out).returncode == 0
-    duration = time.monotonic() - started
+    assert run_cli("build", write_tiny_issue(folder / "issue"), "--out",
+                   folder / "dist").returncode == 0
+    return time.monotonic() - started
+
+
+@pytest.mark.long
+def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: Path,
+                                                         build_seconds: float):
+    out = tmp_path / "dist"
+    assert run_in_process("build", issue, "--out", out).returncode == 0  # the pair to keep
     for fraction in KILL_AT_FRACTIONS:
         build = start_build(issue, out, "--force")
-        time.sleep(fraction * duration)
+        time.sleep(fraction * build_seconds)
         kill_group(build)
         assert_only_complete_outputs(out)
         assert sorted(p.relative_to(out) for p in visible_files(out)) == sorted(OUTPUTS.values())
@@ -239,16 +248,6 @@ def test_the_build_lock_serializes_processes(tmp_path: Path):
     after = subprocess.run([sys.executable, "-c", LOCK_HOLDER, str(folder), "0"], cwd=ROOT,
                            env=ENV, capture_output=True, text=True, timeout=10)
     assert after.stdout.startswith("locked")
-
-
-@pytest.fixture(scope="module")
-def build_seconds(tmp_path_factory) -> float:
-    """How long a cold build of the tiny issue takes here, start-up included."""
-    folder = tmp_path_factory.mktemp("timed")
-    started = time.monotonic()
-    assert run_cli("build", write_tiny_issue(folder / "issue"), "--out",
-                   folder / "dist").returncode == 0
-    return time.monotonic() - started
 
 
 @pytest.mark.parametrize("fraction", [0.1, 0.2, 0.35, 0.5])

@@ -52,6 +52,16 @@ def bomb(tmp_path_factory) -> Path:
     return build.flate_bomb(tmp_path_factory.mktemp("bomb") / "bomb.pdf")
 
 
+def test_the_bomb_builder_makes_a_stream_that_inflates_to_its_size(tmp_path):
+    import zlib
+
+    import pikepdf
+
+    with pikepdf.open(build.flate_bomb(tmp_path / "small.pdf", inflated_mb=3)) as pdf:
+        raw = pdf.pages[0].Contents.read_raw_bytes()
+    assert zlib.decompress(raw) == b" " * (3 << 20)  # zlib, unlike qpdf, checks the Adler-32
+
+
 @pytest.mark.parametrize("command", ["check", "audit"])
 def test_a_flate_bomb_is_refused_in_little_memory_and_time(bomb, command, tmp_path):
     assert bomb.stat().st_size < 1_200_000  # ~1 MB that inflates to 1 GB
