@@ -19,9 +19,16 @@ Beside the pipeline, not inside a stage: the editorial tools (renderer.editorial
 import, clean, align, lint). renderer.build runs the stages, renderer.cli is make-issue.
 """
 
-from importlib import metadata
 
-try:
-    __version__ = metadata.version("bilingual-press")
-except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``renderer.__version__``, read from the installed metadata when first asked for:
+    importlib.metadata takes 17 ms to import, on the path of every command."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        return metadata.version("bilingual-press")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0.0.0+unknown"

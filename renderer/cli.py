@@ -38,7 +38,7 @@ from pathlib import Path  # noqa: E402
 
 import click  # noqa: E402
 
-from renderer import __version__, interrupt  # noqa: E402
+from renderer import interrupt  # noqa: E402
 from renderer.errors import PressError  # noqa: E402
 from renderer.policy import EDITIONS, LOOSE_EM, OUTPUTS, PAGE_SIZES_MM  # noqa: E402
 
@@ -93,8 +93,19 @@ def _guarded(command):
     return wrapper
 
 
+def _show_version(context: click.Context, _option, asked: bool) -> None:
+    """--version, as click's version_option prints it, with the version looked up only
+    when asked for (renderer.__version__)."""
+    if asked and not context.resilient_parsing:
+        import renderer
+
+        click.echo(f"make-issue, version {renderer.__version__}")
+        context.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="make-issue")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @_verbosity
 def main(debug: bool) -> None:

@@ -81,9 +81,11 @@ def test_install_is_idempotent_and_version_pinned(monkeypatch):
     weasyprint70.install()
     assert line_break.Layout.set_text is patched
     assert line_break.Layout.set_text.__wrapped__ is not patched
-    real_version = weasyprint70.metadata.version
+    from importlib import metadata
+
+    real_version = metadata.version
     for package, other in (("weasyprint", "71.0"), ("pydyf", "0.14.0")):
-        monkeypatch.setattr(weasyprint70.metadata, "version",
+        monkeypatch.setattr(metadata, "version",
                             lambda name, p=package, v=other: v if name == p else real_version(name))
         with pytest.raises(weasyprint70.UnsupportedWeasyPrint, match=f"{package} {other}"):
             weasyprint70.check_versions()

@@ -31,7 +31,6 @@ Public hooks, not patches: ``fonts.compact_embedded_fonts`` runs as the ``finish
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import metadata
 
 PINNED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
 
@@ -42,6 +41,8 @@ class UnsupportedWeasyPrint(RuntimeError):
 
 def check_versions() -> None:
     """Refuse any WeasyPrint or pydyf but the pinned ones, naming what to do."""
+    from importlib import metadata  # here: not on the path of a no-op build
+
     for package, pinned in PINNED.items():
         try:
             installed = metadata.version(package)
