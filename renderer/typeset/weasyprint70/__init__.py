@@ -17,6 +17,7 @@ has refused any other WeasyPrint or pydyf. Each patch wraps the original and kee
 | ``pdf.tags._build_box_tree`` | ``tags`` | ``/Lang`` on every structure element from its HTML ``lang``; ARIA ``role`` (``presentation``, ``doc-toc``, ``listitem``), ``/Scope`` on ``/TH``, one ``/Figure`` per ``alt`` language, ``/PressNode`` for ``typeset.structure`` | PDF/UA-1 7.2, 7.18.5: a screen reader switches voice per language; no layout tables |
 | ``css.CSS`` (the name ``find_stylesheets`` builds sheets with) | ``stylesheets`` | a ``<link>``ed sheet of styles/ parsed with the process's shared font configuration is parsed once and reused by every later document | half of an edition's 50-70 ms of stylesheets, and the @font-face files written once per process, not per edition. Upstream: a parsed-stylesheet cache, as ``cache=`` is for images |
 | ``css.StyleFor.set_computed_styles``, ``css.StyleFor.__call__`` | ``pseudo`` | the user-agent sheet's universal ``::marker``, ``::footnote-*`` and ``::note-*`` styles are computed when a box asks for one, not for every element up front | six styles per element, nearly all unused: 27,000 of 31,000 on the 105-article issue, about 0.5 s of a 4.4 s render and 23 MB. Upstream: pseudo-element styles on demand in ``StyleFor.__call__`` |
+| ``css.targets.TargetCollector.collect_missing_counters`` | ``counters`` | a lookup's missing target counters filed under the anchor its ``attr()`` names, not ``None``; its own missing counters kept apart from the target's | the contents (``target-counter(attr(data-target url), page)``) was laid out three times where two suffice: its numbers reached it only because each lookup seemed to print its own page's ``page``, whose values change again when ``pages`` is known (9 -> 8 page layouts for the sample, 108 -> 99 at 105 articles). Upstream: name the anchor from the resolved token in ``compute_content_list`` and keep the local missing-counter list apart |
 | ``pydyf.PDF.page_references``, ``document.Page.paint`` | ``writing`` | page references formatted once per page count; a page's content stream joined into one bytes object and compressed once it is drawn | WeasyPrint reads the references once per structure element and link (pages x elements: a million formatted for a 90-page email edition), and every drawn page was held as one object per operator until the file was written (0.37 MB a page). Upstream: cache the references in pydyf; join or compress a drawn page's stream |
 | ``layout.block.table_layout``, ``formatting_structure.boxes.FootnoteAreaBox.page``, ``document.layout_document``, ``pdf.add_tags`` | ``memory`` | a column's cells found through the table's row groups, not a closure over the table; a weak reference from a footnote area to its page; the layout context emptied after the last page; inside ``memory.releasing_pages()``, each page's boxes dropped once drawn and tagged, and the C heap's free memory returned every hundred pages (glibc ``malloc_trim``) | the three cycles kept every laid-out page, and the box tree built before layout, as garbage the raised collector thresholds never reach; writing then added to the layout's memory instead of reusing it (357-page email edition: peak 634 -> 468 MiB; 1,694 pages: 2.59 -> 1.83 GB). Upstream: no cycles through columns, footnote areas and the context; free each page once written |
 | ``text.fonts.FontConfiguration._folder`` (not a patch: read) | ``fonts.font_configuration`` | removes the @font-face folder when a typesetting ends | 70 removes it in ``__del__``, which a forked typesetter leaving with ``os._exit`` never runs: every build left 10-17 MB in /tmp. Upstream: a ``close()``/context manager on ``FontConfiguration`` |
@@ -69,9 +70,18 @@ def load():
 
 
 def _patch_modules():
-    from renderer.typeset.weasyprint70 import cjk, memory, pseudo, stylesheets, tags, tc, writing
+    from renderer.typeset.weasyprint70 import (
+        cjk,
+        counters,
+        memory,
+        pseudo,
+        stylesheets,
+        tags,
+        tc,
+        writing,
+    )
 
-    return (cjk, tc, tags, stylesheets, pseudo, writing, memory)
+    return (cjk, tc, tags, stylesheets, pseudo, counters, writing, memory)
 
 
 def install() -> None:
