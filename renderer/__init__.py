@@ -20,7 +20,6 @@ import, clean, align, lint). renderer.build runs the stages, renderer.cli is mak
 """
 
 
-
 def __getattr__(name: str) -> str:
     """``renderer.__version__``, read from the installed metadata when first asked for:
     importlib.metadata takes 17 ms to import, on the path of every command."""

@@ -396,8 +396,8 @@ def _fork_and_answer(jobs, result_pipes) -> None:
 
 
 def _only(argument_tuples: list[tuple], index: int) -> tuple:
-    """This process's job, the others' let go of: each edition's composed HTML is 15 MB
-    at 2,000 articles, and a fork holds every edition's until it drops them."""
+    """This process's job. The other jobs' arguments are let go of: each edition's
+    composed HTML is 15 MB at 2,000 articles, and a fork starts with every edition's."""
     arguments = argument_tuples[index]
     argument_tuples.clear()
     return arguments
