@@ -47,12 +47,18 @@ def build_progress(folder: Path) -> Iterator[BuildDisplay]:
     of the last build's count, when there was one). Gone when the build ends, and not
     shown with -q or when stderr is not a terminal."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Column
 
     started = time.perf_counter()
     if console.is_terminal and not getattr(console, "quiet", False):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("{task.fields[pages]}"), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        # A long folder name is cut short, never the bar or the page count beside it
+        # (what the other columns take: spinner 1, bar 40, pages 18, time 7, gaps 4).
+        description = Column(no_wrap=True, overflow="ellipsis",
+                             max_width=max(20, console.width - 72))
+        pages = Column(no_wrap=True, min_width=len("page 9999 of ~9999"))
+        with Progress(SpinnerColumn(), TextColumn("{task.description}", table_column=description),
+                      BarColumn(), TextColumn("{task.fields[pages]}", table_column=pages),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
             yield BuildDisplay(progress, folder)
     else:  # a log file or a pipe gets the summary only, as the build's outcome
         yield BuildDisplay(None, folder)

@@ -52,7 +52,8 @@ def test_on_a_terminal_the_build_shows_pages_per_edition(tmp_path):
     """A real terminal (a pty): rich draws its live display only there, ten times a
     second. The sample's seven pages take several of those to lay out; the tiny issue's
     two could be laid out between two frames, and no frame said "laying out"."""
-    issue = tmp_path / "issue"
+    # A folder name long enough to fill the line: it is cut short, not the page count.
+    issue = tmp_path / ("a-long-folder-name-for-the-issue-" * 3)
     shutil.copytree(SAMPLE, issue)
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
