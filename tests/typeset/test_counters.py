@@ -9,6 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from renderer.typeset.weasyprint70 import counters, load
+from renderer.typeset.weasyprint70.progress import LAYOUT_PAGE
 from tests.conftest import patches_off
 
 HEAD = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -45,7 +46,7 @@ def render(body: str) -> tuple[bytes, int]:
     weasyprint = load()
     laid_out = []
     handler = logging.Handler()
-    handler.emit = lambda record: laid_out.append(record.getMessage())
+    handler.emit = lambda record: laid_out.append(record.msg)  # "(up-to-date)" is another
     logger = logging.getLogger("weasyprint.progress")
     level = logger.level
     logger.addHandler(handler)
@@ -56,8 +57,7 @@ def render(body: str) -> tuple[bytes, int]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-    return pdf, sum(message.startswith("Step 5 - Creating layout - Page")
-                    and "up-to-date" not in message for message in laid_out)
+    return pdf, laid_out.count(LAYOUT_PAGE)
 
 
 def page_texts(pdf: bytes) -> list[str]:
