@@ -1,5 +1,5 @@
 """Page-based target counters: a contents page laid out again once, with its numbers, not
-twice (CSS Generated Content 3, §4.2 ``target-counter()``).
+twice (``target-counter()``, CSS Generated Content Module Level 3, cross-references).
 
 The contents prints each article's page with ``target-counter(attr(data-target url), page)``.
 WeasyPrint 70 lays such a page out three times where two suffice, through two slips in
