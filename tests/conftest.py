@@ -113,28 +113,44 @@ def pdf_text(path: Path) -> str:
         document.close()
 
 
-@pytest.fixture(scope="session")
-def sample_build(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """The sample issue built once per test run by the real command, shared by the xdist
-    workers: the first to ask builds it under a lock, the others wait and read it. Tests
-    only read these files (a rebuild of them must be a no-op)."""
+def built_once(tmp_path_factory, worker_id, name: str, build) -> Path:
+    """The folder that ``build(folder)`` fills, made once per test run and shared by the
+    xdist workers: the first to ask builds under a lock, the others wait and read it (what
+    ``build`` returns, the command's output, is kept in it as ``built``). Tests only read
+    such files (a rebuild of them must be a no-op)."""
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # the workers' temporary folders share this run's parent
         shared = shared.parent
-    out = shared / "sample-dist"
-    with open(shared / "sample-dist.lock", "w") as lock:
+    out = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         done = out / "built"
         if not done.exists():
-            result = run_cli("build", SAMPLE, "--out", out)
-            assert result.returncode == 0, result.stderr
-            done.write_text(result.stderr, encoding="utf-8")
-    folder = out / "2022-02"
-    pdfs = {edition: folder / f"cqfao-newsletter-2022-02-{edition}.pdf"
+            said = build(out)
+            done.write_text(said, encoding="utf-8")
+    return out
+
+
+def sample_pdfs(out: Path, issue: Path) -> dict[str, Path]:
+    """The print and email PDFs of ``issue`` (the project's samples) built into ``out``."""
+    key = issue.name
+    pdfs = {edition: out / key / f"cqfao-newsletter-{key}-{edition}.pdf"
             for edition in ("print", "email")}
+    said = (out / "built").read_text(encoding="utf-8")
     for path in pdfs.values():
-        assert path.is_file(), f"{path} missing; the build said: {done.read_text()}"
+        assert path.is_file(), f"{path} missing; the build said: {said}"
     return pdfs
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The sample issue built once per test run, by the real command."""
+    def build(out: Path) -> str:
+        result = run_cli("build", SAMPLE, "--out", out)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    return sample_pdfs(built_once(tmp_path_factory, worker_id, "sample-dist", build), SAMPLE)
 
 
 CORPUS_ISSUES = sorted((ROOT / "tests" / "corpus" / "issues").iterdir())
@@ -142,14 +158,16 @@ SECOND_SAMPLE = ROOT / "issues" / "2022-03"
 
 
 @pytest.fixture(scope="session")
-def second_sample_build(tmp_path_factory) -> dict[str, Path]:
+def second_sample_build(tmp_path_factory, worker_id) -> dict[str, Path]:
     """The second sample issue (every block element, the cover's lead story) built once
-    (in this process: `sample_build` is the one session build by the real command)."""
-    out = tmp_path_factory.mktemp("dist-2022-03")
-    result = run_in_process("build", SECOND_SAMPLE, "--out", out)
-    assert result.returncode == 0, result.stderr
-    return {edition: out / "2022-03" / f"cqfao-newsletter-2022-03-{edition}.pdf"
-            for edition in ("print", "email")}
+    per test run (in a worker's process: `sample_build` is the one by the real command)."""
+    def build(out: Path) -> str:
+        result = run_in_process("build", SECOND_SAMPLE, "--out", out)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    return sample_pdfs(built_once(tmp_path_factory, worker_id, "second-sample-dist", build),
+                      SECOND_SAMPLE)
 
 
 @pytest.fixture(scope="session")

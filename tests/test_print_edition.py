@@ -497,6 +497,7 @@ def test_a4_trim_with_exactly_3mm_bleed_and_room_for_marks(print_pdf):
     assert assert_trim_and_bleed(print_pdf, A4_PT) > 1
 
 
+@pytest.mark.xdist_group("letter")  # one worker builds it, for both tests
 def test_letter_page_size_gives_612_by_792_pt(letter):
     assert assert_trim_and_bleed(letter, LETTER_PT) > 1
 
@@ -700,10 +701,12 @@ def test_published_date_wins_over_source_date_epoch(print_pdf, rebuilt_sample, m
     assert_dates(rebuilt_sample["print"], moment)  # built with SOURCE_DATE_EPOCH set
 
 
+@pytest.mark.xdist_group("saddle-stitched")  # one worker builds it, for both tests
 def test_without_published_date_source_date_epoch_is_the_date(saddle_stitched):
     assert_dates(saddle_stitched, dt.datetime.fromtimestamp(EPOCH, tz=dt.UTC))
 
 
+@pytest.mark.xdist_group("letter")
 def test_without_published_date_or_epoch_the_first_of_the_month_is_the_date(letter, manifest):
     year, month = (int(part) for part in str(manifest["month"]).split("-"))
     assert_dates(letter, dt.datetime(year, month, 1, tzinfo=dt.UTC))
@@ -735,6 +738,7 @@ def test_make_issue_check_fails_the_email_pdf_as_print_for_its_rgb(sample_build)
 # ------------------------------------------------------------------ saddle stitch
 
 
+@pytest.mark.xdist_group("saddle-stitched")
 def test_saddle_stitch_pads_to_a_multiple_of_4_with_marked_blank_pages(
         saddle_stitched, print_pdf, manifest):
     unpadded = page_texts(print_pdf)

@@ -15,8 +15,11 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE
 
+# One worker builds and installs the wheel, for both tests.
+pytestmark = pytest.mark.xdist_group("wheel")
 
-@pytest.fixture(scope="module")
+
+@pytest.fixture(scope="session")  # its tests are not in a row: the long one goes first
 def installed(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     # Built from a copy of what the wheel is made of, so that setuptools' build/ folder

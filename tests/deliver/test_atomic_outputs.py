@@ -80,7 +80,7 @@ def issue(tmp_path: Path) -> Path:
     return write_tiny_issue(tmp_path / "issue")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # its tests are not in a row: the long one goes first
 def build_seconds(tmp_path_factory) -> float:
     """How long a cold build of the tiny issue takes here, start-up included."""
     folder = tmp_path_factory.mktemp("timed")
@@ -91,6 +91,7 @@ def build_seconds(tmp_path_factory) -> float:
 
 
 @pytest.mark.long
+@pytest.mark.xdist_group("timed-tiny-build")  # one worker times the build for all
 def test_sigkill_at_any_moment_leaves_only_complete_pdfs(issue: Path, tmp_path: Path,
                                                          build_seconds: float):
     out = tmp_path / "dist"
@@ -250,6 +251,7 @@ def test_the_build_lock_serializes_processes(tmp_path: Path):
     assert after.stdout.startswith("locked")
 
 
+@pytest.mark.xdist_group("timed-tiny-build")
 @pytest.mark.parametrize("fraction", [0.1, 0.2, 0.35, 0.5])
 def test_ctrl_c_early_in_a_build_is_quiet_and_leaves_nothing(issue: Path, tmp_path: Path,
                                                             build_seconds: float,

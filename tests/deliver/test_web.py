@@ -204,6 +204,7 @@ def site(sample_build, tmp_path_factory) -> Path:
     return out / "site"
 
 
+@pytest.mark.xdist_group("site")  # one worker archives the two issues, for both tests
 def test_the_site_index_and_atom_feed(site):
     for key in ("2022-02", "2022-03"):
         assert files.missing_files(site / key / "web") == []
@@ -239,6 +240,7 @@ def test_the_site_index_and_atom_feed(site):
     assert "外国驻渝领事官员" in entries[0].find(f"{A}summary").text
 
 
+@pytest.mark.xdist_group("site")
 def test_the_site_in_the_browser(site):
     with served(site) as base, browser_page(375, 800) as page:
         requested = open_page(page, base)

@@ -24,6 +24,9 @@ from renderer.verify.audit import (
 from tests.cjk_sample import page_html, paragraphs, render
 from tests.conftest import patches_off
 
+# One worker renders the before and after PDFs, for every test that reads them.
+pytestmark = pytest.mark.xdist_group("audit")
+
 HAN = r"[\u3400-\u9fff]"
 
 
