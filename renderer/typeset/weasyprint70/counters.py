@@ -73,7 +73,9 @@ def _own_missing_counters(content, known) -> list[str]:
 
 def _by_anchor(content, box, missing_target_counters: dict) -> dict:
     """The missing target counters filed under ``None`` (an ``attr()`` anchor), filed
-    under the anchor each ``attr()`` of the content names instead."""
+    under the anchor each ``attr()`` of the content names instead. Two ``attr()``
+    anchors in one content share 70's ``None`` list, so each gets all of its names: at
+    worst a lookup is parsed again for a counter it does not print of that target."""
     if None not in missing_target_counters:
         return missing_target_counters
     from weasyprint.css.targets import anchor_name_from_token
