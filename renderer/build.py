@@ -486,11 +486,23 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
     from multiprocessing import get_context
 
     workers = max(1, min(len(folders), os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                             initializer=_release_when_the_worker_ends) as pool:
         futures = {pool.submit(_build_one, folder, out_root, editions, force, strict): folder
                    for folder in folders}
         for future in as_completed(futures):
             done(futures[future], future.result())
+
+
+def _release_when_the_worker_ends() -> None:
+    """A pool worker typesets in its own process and leaves with os._exit, which runs no
+    atexit: the shared font files it made (16 MB in the temporary folder, see
+    renderer.typeset.release) go with multiprocessing's finalizers, which it does run."""
+    from multiprocessing import util
+
+    from renderer.typeset import release
+
+    util.Finalize(None, release, exitpriority=0)
 
 
 def _build_one(folder: Path, out_root: Path, editions, force, strict) -> BuildResult | PressError:

@@ -27,6 +27,25 @@ def test_a_build_leaves_no_weasyprint_folder_in_tmp(tmp_path, editions):
     assert sorted(p.name for p in temporary.iterdir()) == []
 
 
+def test_several_issues_at_once_leave_no_weasyprint_folder_in_tmp(tmp_path):
+    """One worker process an issue (renderer.build.build_many): each typesets in its own
+    process, which leaves with os._exit; each left 16 MB behind."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    folders = []
+    for month in ("2022-02", "2022-03"):
+        folder = write_tiny_issue(tmp_path / month)
+        manifest = folder / "issue.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+            "month: 2022-03", f"month: {month}"), encoding="utf-8")
+        folders.append(folder)
+    result = run_cli("build", *folders, "--out", tmp_path / "dist", "--edition", "email",
+                     env={"TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "dist").glob("*/*-email.pdf"))) == 2
+    assert sorted(p.name for p in temporary.iterdir()) == []
+
+
 def test_the_folder_of_a_killed_build_is_removed_by_the_next(tmp_path):
     """SIGKILL leaves a build no chance to remove its typesetting folder: the next build
     removes those whose build is gone, and leaves a running build's alone."""
