@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from renderer.watch import WarmBuilder
 from tests.conftest import pdf_text, run_in_process
-from tests.tiny_issue import OUTPUTS, write_tiny_issue
+from tests.tiny_issue import OUTPUTS, write_tiny_issue, write_tiny_issues
 
 
 def test_no_op_rebuild_says_up_to_date_and_keeps_the_files(tmp_path):
@@ -59,13 +59,7 @@ def test_warm_builder_rebuilds_after_an_edit(tmp_path):
 
 
 def test_many_issues_build_across_cores(tmp_path):
-    folders = []
-    for month in ("2022-02", "2022-03"):
-        folder = write_tiny_issue(tmp_path / month)
-        manifest = folder / "issue.yaml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
-            "month: 2022-03", f"month: {month}"), encoding="utf-8")
-        folders.append(folder)
+    folders = write_tiny_issues(tmp_path, ("2022-02", "2022-03"))
     out = tmp_path / "dist"
     result = run_in_process("build", *folders, "--out", out, "--edition", "email")
     assert result.returncode == 0, result.stderr

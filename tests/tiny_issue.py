@@ -69,6 +69,18 @@ def write_tiny_issue(folder: Path) -> Path:
     return folder
 
 
+def write_tiny_issues(root: Path, months: tuple[str, ...]) -> list[Path]:
+    """One tiny issue per month (``root/yyyy-mm``), for builds of several issues at once."""
+    folders = []
+    for month in months:
+        folder = write_tiny_issue(root / month)
+        manifest = folder / "issue.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+            "month: 2022-03", f"month: {month}"), encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
 def png_bytes(width: int, height: int, *, body: bool = True) -> bytes:
     """A PNG (RFC 2083) of one grey, built by hand: with `body=False` only the
     signature, IHDR and IEND, so a huge size can be declared without allocating it."""

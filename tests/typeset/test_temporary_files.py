@@ -10,7 +10,7 @@ import os
 import pytest
 
 from tests.conftest import run_cli
-from tests.tiny_issue import write_tiny_issue
+from tests.tiny_issue import write_tiny_issue, write_tiny_issues
 
 
 @pytest.mark.parametrize("editions", [("print", "email"), ("email",)],
@@ -32,13 +32,7 @@ def test_several_issues_at_once_leave_no_weasyprint_folder_in_tmp(tmp_path):
     process, which leaves with os._exit; each left 16 MB behind."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    folders = []
-    for month in ("2022-02", "2022-03"):
-        folder = write_tiny_issue(tmp_path / month)
-        manifest = folder / "issue.yaml"
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
-            "month: 2022-03", f"month: {month}"), encoding="utf-8")
-        folders.append(folder)
+    folders = write_tiny_issues(tmp_path, ("2022-02", "2022-03"))
     result = run_cli("build", *folders, "--out", tmp_path / "dist", "--edition", "email",
                      env={"TMPDIR": str(temporary)})
     assert result.returncode == 0, result.stderr
