@@ -358,17 +358,14 @@ def _warm_typesetter(jobs, result_pipes, builds_end, scratch: str) -> None:
     # waiting for jobs forever; closed, its end leaves with it and `recv` says EOF.
     builds_end.close()
     tempfile.tempdir = scratch
-    from renderer.typeset import LAYOUT_GC_THRESHOLDS, release
+    from renderer.typeset import LAYOUT_GC_THRESHOLDS
 
     warm_up_job()
     # A typesetter's forks end with their job: the cycles it leaves need not be collected
     # (the layout's thresholds for the preflight too, which would otherwise pay the full
     # collection the layout put off).
     gc.set_threshold(*LAYOUT_GC_THRESHOLDS)
-    try:
-        _fork_and_answer(jobs, result_pipes)
-    finally:
-        release()  # multiprocessing ends this process with os._exit: no atexit
+    _fork_and_answer(jobs, result_pipes)  # its shared font files go at its end (release)
 
 
 def _fork_and_answer(jobs, result_pipes) -> None:
@@ -486,23 +483,11 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
     from multiprocessing import get_context
 
     workers = max(1, min(len(folders), os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                             initializer=_release_when_the_worker_ends) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_build_one, folder, out_root, editions, force, strict): folder
                    for folder in folders}
         for future in as_completed(futures):
             done(futures[future], future.result())
-
-
-def _release_when_the_worker_ends() -> None:
-    """A pool worker typesets in its own process and leaves with os._exit, which runs no
-    atexit: the shared font files it made (16 MB in the temporary folder, see
-    renderer.typeset.release) go with multiprocessing's finalizers, which it does run."""
-    from multiprocessing import util
-
-    from renderer.typeset import release
-
-    util.Finalize(None, release, exitpriority=0)
 
 
 def _build_one(folder: Path, out_root: Path, editions, force, strict) -> BuildResult | PressError:

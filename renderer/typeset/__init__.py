@@ -177,7 +177,8 @@ def warm_up() -> None:
 
 def release() -> None:
     """Remove what ``warm_up`` and the typesettings of this process kept (the shared font
-    files in the temporary folder). A process leaving with ``os._exit`` calls it first."""
+    files in the temporary folder). A process's exit does it (Python's, or multiprocessing's
+    for a worker); one that leaves with ``os._exit`` on its own calls it first."""
     from renderer.typeset.weasyprint70 import stylesheets
 
     stylesheets.release()

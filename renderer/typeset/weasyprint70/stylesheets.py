@@ -36,17 +36,23 @@ def shared_font_configuration(*, create: bool = True):
     ``release`` removes it in the process that made it, as does that process's exit."""
     global _shared
     if _shared is None and create:
+        from multiprocessing import util
+
         from weasyprint.text.fonts import FontConfiguration
 
         _shared = (os.getpid(), FontConfiguration())
         atexit.register(release)
+        # A multiprocessing process (the warm typesetter, build_many's pool workers)
+        # leaves with os._exit, which runs no atexit handler but does run these.
+        util.Finalize(None, release, exitpriority=0)
     return _shared[1] if _shared else None
 
 
 def release() -> None:
     """Forget the parsed sheets and remove the shared configuration's font files, if this
-    process made them (a fork that inherited them leaves them to their maker; a process
-    that leaves with ``os._exit``, as a forked typesetter does, must call this first)."""
+    process made them (a fork that inherited them leaves them to their maker). A process's
+    exit calls it, through Python's or multiprocessing's; one that leaves with ``os._exit``
+    on its own must call it first."""
     global _shared
     if _shared is None or _shared[0] != os.getpid():
         return
