@@ -137,11 +137,17 @@ def test_gb2312_enumeration_of_the_build_script():
 
 
 def embedded_fonts(paragraph: str) -> list[str]:
-    """Render one paragraph with WeasyPrint; the families embedded in the PDF."""
+    """Render one paragraph with WeasyPrint; the families embedded in the PDF. (Its
+    @font-face files go with the render: WeasyPrint's own clean-up waits for a collection
+    that a test worker may end before, and a CI run found the nine faces in /tmp.)"""
     from weasyprint import HTML
 
+    from renderer.typeset.weasyprint70.fonts import font_configuration
+
     html = f'<link rel="stylesheet" href="styles/fonts.css">{paragraph}'
-    pdf = pikepdf.open(io.BytesIO(HTML(string=html, base_url=f"{ROOT}/").write_pdf()))
+    with font_configuration() as font_config:
+        written = HTML(string=html, base_url=f"{ROOT}/").write_pdf(font_config=font_config)
+    pdf = pikepdf.open(io.BytesIO(written))
     return sorted(str(font.BaseFont).split("+", 1)[1]
                   for page in pdf.pages for font in page.Resources.Font.values())
 
