@@ -19,6 +19,7 @@ import secrets
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -72,30 +73,32 @@ def build_issue(folder: Path, out_root: Path = Path("dist"), *,
     """Build the editions that are not up to date. With ``strict``, content findings that
     need a human, and WeasyPrint's warnings, fail the build before anything is written."""
     result = BuildResult(folder=folder)
-    fingerprints = cache.fingerprints(folder, editions, out_root=out_root)
-    todo = []
-    for edition in editions:
-        record = None if force else cache.up_to_date(out_root, folder, edition,
-                                                      fingerprints[edition])
-        if record and edition == "web" and _web_missing(Path(record.output)):
-            record = None
-        if record:
-            result.editions.append(EditionResult(
-                edition=edition, path=Path(record.output), pages=record.pages,
-                size=record.size, report=None, up_to_date=True,
-                warnings=tuple(record.warnings)))
-            result.warnings.extend(w for w in record.warnings if w not in result.warnings)
-            result.findings = [Diagnostic(**finding) for finding in record.findings]
-        else:
-            todo.append(edition)
-    if not todo:
-        _refuse_if_strict(result, strict)
-        return result
+    # The typesetting workers start first and import WeasyPrint while this process finds
+    # what is out of date, loads, prepares and composes: the costs overlap instead of
+    # adding up. Should nothing need typesetting, they are stopped unused.
+    typeset_editions = [edition for edition in editions if edition != "web"]
+    with _Typesetters(len(typeset_editions) if parallel else 0) as typesetters:
+        fingerprints = cache.fingerprints(folder, editions, out_root=out_root)
+        todo = []
+        for edition in editions:
+            record = None if force else cache.up_to_date(out_root, folder, edition,
+                                                          fingerprints[edition])
+            if record and edition == "web" and _web_missing(Path(record.output)):
+                record = None
+            if record:
+                result.editions.append(EditionResult(
+                    edition=edition, path=Path(record.output), pages=record.pages,
+                    size=record.size, report=None, up_to_date=True,
+                    warnings=tuple(record.warnings)))
+                result.warnings.extend(w for w in record.warnings if w not in result.warnings)
+                result.findings = [Diagnostic(**finding) for finding in record.findings]
+            else:
+                todo.append(edition)
+        if not todo:
+            _refuse_if_strict(result, strict)
+            return result
 
-    # The typesetting workers start now and import WeasyPrint while this process
-    # loads, prepares and composes: the two costs overlap instead of adding up.
-    web_todo, todo = "web" in todo, [edition for edition in todo if edition != "web"]
-    with _Typesetters(len(todo) if parallel else 0) as typesetters:
+        web_todo, todo = "web" in todo, [edition for edition in todo if edition != "web"]
         from renderer.compose import compose
         from renderer.load import load_issue
         from renderer.prepare import prepare_issue
@@ -236,16 +239,17 @@ class _Typesetters:
     """Typesetting processes: one warm process per job, at the cost of one warm-up.
 
     A single process is forked at once and imports WeasyPrint (fonts, stylesheets of the
-    user agent) while this one loads, prepares and composes; when the jobs arrive it
-    forks a copy of itself for each job but the last, which it runs itself. Forked
-    copies start in a millisecond, already warm, so the import is paid once, not once
-    per edition. With no workers (a single core, watch mode, one of many issues being
+    user agent) while this one finds what is out of date, loads, prepares and composes;
+    when the jobs arrive it forks a copy of itself for each job but the last, which it
+    runs itself. Forked copies start in a millisecond, already warm, so the import is
+    paid once, not once per edition. Given no jobs (everything was up to date), it is
+    killed unused. With no workers (a single core, watch mode, one of many issues being
     built) the jobs run in this process.
     """
 
     def __init__(self, workers: int):
         self.workers = workers if (os.cpu_count() or 1) > 1 and workers > 1 else 0
-        self.warm = None
+        self.warm = self.sender = None
 
     def __enter__(self) -> _Typesetters:
         if self.workers:
@@ -281,10 +285,24 @@ class _Typesetters:
         return self
 
     def submit(self, job, argument_tuples: list[tuple]) -> None:
-        """Start the jobs (in the workers; without workers, `collect` runs them here)."""
+        """Start the jobs (in the workers; without workers, `collect` runs them here).
+
+        The warm process reads them once it has warmed up, and a pipe holds 64 KB: a
+        thread writes them, so that this process lints and stages the web edition
+        meanwhile instead of waiting on a full pipe. They are pickled here, where a
+        pickling error is raised."""
         self.pending = (job, argument_tuples)
-        if self.warm is not None:
-            self.jobs.send(self.pending)
+        if self.warm is not None and argument_tuples:
+            from multiprocessing.reduction import ForkingPickler
+
+            self.sender = threading.Thread(
+                target=self._send, args=(ForkingPickler.dumps(self.pending),),
+                name="press-jobs", daemon=True)
+            self.sender.start()
+
+    def _send(self, payload) -> None:
+        with contextlib.suppress(OSError):  # the warm process is gone: collect says so
+            self.jobs.send_bytes(payload)
 
     def collect(self, progress: Callable[..., None] = lambda *report: None) -> list:
         """The jobs' results, in order; the first error to arrive is raised here. Until
@@ -292,7 +310,7 @@ class _Typesetters:
         from multiprocessing.connection import wait
 
         job, argument_tuples = self.pending
-        if self.warm is None:
+        if self.warm is None or self.sender is None:
             return [job(*arguments, progress=progress) for arguments in argument_tuples]
         waiting = dict(zip(self.results, range(len(argument_tuples))))
         outcomes = {}
@@ -314,19 +332,24 @@ class _Typesetters:
         """End the workers now, whatever they are doing."""
         if self.warm is None:
             return
-        self.jobs.close()
         self.warm.kill()  # its forks die with it (PR_SET_PDEATHSIG)
         self.warm.join()
+        self._close_jobs()  # the kill broke the pipe of a sender still writing
         self.warm = None
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _close_jobs(self) -> None:
+        if self.sender is not None:
+            self.sender.join()
+        self.jobs.close()
 
     def __exit__(self, error_type, *exc) -> None:
         if self.warm is None:
             return
-        if error_type is not None:
+        if error_type is not None or self.sender is None:  # failed, or nothing to typeset
             self.stop()
             return
-        self.jobs.close()
+        self._close_jobs()
         self.warm.join()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import faulthandler
 import os
 import signal
+import time
 import weakref
 
 import pytest
 
+from renderer import build
 from renderer.build import _Typesetters
 
 
@@ -91,3 +93,26 @@ def test_each_worker_keeps_only_its_own_job():
     with _Typesetters(3) as typesetters:
         typesetters.submit(editions_held, [(Edition(name),) for name in ("a", "b", "c")])
         assert typesetters.collect() == [["a"], ["b"], ["c"]]
+
+
+def length(payload: bytes, *, progress) -> int:
+    return len(payload)
+
+
+def test_the_jobs_go_out_while_the_build_goes_on(tmp_path, monkeypatch):
+    """The warm process reads its jobs only once it has warmed up. The build does not wait
+    for that (it lints and stages the web edition meanwhile): the jobs, more than a pipe
+    holds, are handed over before the warm-up ends."""
+    warmed, here = tmp_path / "warmed", os.getpid()
+
+    def slow_warm_up():
+        if os.getpid() != here:  # in the warm process
+            time.sleep(0.5)
+            warmed.write_text(repr(time.monotonic()))  # system-wide: comparable here
+
+    monkeypatch.setattr(build, "warm_up_job", slow_warm_up)
+    with _Typesetters(2) as typesetters:
+        typesetters.submit(length, [(bytes(8 << 20),)])
+        handed_over = time.monotonic()
+        assert typesetters.collect() == [8 << 20]
+    assert handed_over < float(warmed.read_text())

@@ -25,6 +25,14 @@ def test_a_build_leaves_no_weasyprint_folder_in_tmp(tmp_path, editions):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dist" / "2022-03").is_dir()
     assert sorted(p.name for p in temporary.iterdir()) == []
+    # Up to date: the typesetting processes, started before the build knows it, are
+    # stopped unused, and take their folder with them
+    again = run_cli("build", issue, "--out", tmp_path / "dist",
+                    *(f"--edition={edition}" for edition in editions),
+                    env={"TMPDIR": str(temporary)})
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("up to date") == len(editions), again.stderr
+    assert sorted(p.name for p in temporary.iterdir()) == []
 
 
 def test_several_issues_at_once_leave_no_weasyprint_folder_in_tmp(tmp_path):
