@@ -72,6 +72,7 @@ class Article:
     # footnote definitions ([^1]: ...) of each language, kind "footnote", in file order
     en_notes: tuple[Paragraph, ...] = ()
     zh_notes: tuple[Paragraph, ...] = ()
+    title_lines: dict[str, int] = field(default_factory=dict)  # language -> line in the file
 
 
 @dataclass(frozen=True)

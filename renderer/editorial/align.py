@@ -24,7 +24,7 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from renderer.editorial.structure import line_kind
 from renderer.model import Alignment
@@ -196,6 +196,7 @@ def _toneless(syllable: str) -> str:
     return bare.replace("ü", "u").replace("v", "u").lower()
 
 
+@cache  # a word's answer never changes, and an issue's names recur in every article
 def _syllable_count(word: str) -> int:
     """Fewest pinyin syllables `word` splits into, 0 when it is not pinyin.
 
@@ -253,6 +254,9 @@ def _numbers_ready(text: str) -> tuple[set[str], list[frozenset[float]], str]:
     return phones, mentions, _masked(_masked(text, ISO_DATE), CODE)
 
 
+# Lint and the aligner ask for one paragraph's anchors several times: for the issue's
+# common names, then for each row it may take part in.
+@lru_cache(maxsize=4096)
 def english_anchors(text: str) -> Anchors:
     phones, mentions, text = _numbers_ready(text)
     for m in EN_NUMBER.finditer(text):

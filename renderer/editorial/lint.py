@@ -357,12 +357,11 @@ def lint_issue(issue, *, script: str = "hans", coverage_passed: bool = False) ->
     articles = []
     unsupported: list[Diagnostic] = []
     for article in issue.articles:
-        titles = _title_lines(article.path)
         file = _relative(article.path, folder)
         articles.append(ArticleText(
             file=file,
-            title_en=TextLine(article.title.en, titles.get("en")),
-            title_zh=TextLine(article.title.zh, titles.get("zh")),
+            title_en=TextLine(article.title.en, article.title_lines.get("en")),
+            title_zh=TextLine(article.title.zh, article.title_lines.get("zh")),
             en=[TextLine(_block_text(p, "en"), p.line) for p in article.en],
             zh=[TextLine(_block_text(p, "zh"), p.line) for p in article.zh],
             alignment=article.alignment, reviewed=dict(article.reviewed),
@@ -454,13 +453,3 @@ def _relative(path: Path, folder: Path) -> str:
         return path.resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def _title_lines(path: Path) -> dict[str, int]:
-    """Lines of `title: {en, zh}` in the front matter (the model does not keep them)."""
-    from renderer.load.source import parse_yaml, read_text
-
-    lines = read_text(path).split("\n")
-    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
-    doc = parse_yaml("\n".join(lines[1:end]), path, first_line=2)
-    return {language: doc.line(("title", language)) for language in ("en", "zh")}

@@ -137,7 +137,8 @@ def load_article(path: Path, issue_folder: Path) -> Article:
         path=path, slug=path.stem, title=title, en=blocks.get("en", empty)[0],
         zh=blocks.get("zh", empty)[0], alignment=alignment, date=date, section=section,
         byline=byline, byline_zh=byline_zh, figures=figures, reviewed=reviewed, language=language,
-        en_notes=blocks.get("en", empty)[1], zh_notes=blocks.get("zh", empty)[1])
+        en_notes=blocks.get("en", empty)[1], zh_notes=blocks.get("zh", empty)[1],
+        title_lines={language: doc.line(("title", language)) for language in ("en", "zh")})
     _check_pairing(article, doc)
     _check_figure_places(article, doc)
     return article
