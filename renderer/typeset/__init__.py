@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from renderer.errors import PressError
-from renderer.model import Issue
-from renderer.typeset import fetcher, finish
-from renderer.typeset.weasyprint70 import libraries
 
-if TYPE_CHECKING:  # compose's import (Jinja2, Markdown) is not paid by a no-op build
-    from renderer.compose import Composed
+if TYPE_CHECKING:  # a no-op build imports this package (for the seam's pinned versions)
+    from renderer.compose import Composed  # and pays neither Jinja2 nor Markdown,
+    from renderer.model import Issue  # nor the model and the helpers imported below
 
 PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
 
@@ -39,6 +37,7 @@ def typeset(composed: Composed, issue: Issue, *,
             progress: Callable[[str, int], None] | None = None) -> Typeset:
     """The edition's PDF. ``progress(stage, pages)`` hears ("layout", pages laid out so
     far) page by page, then ("writing", the edition's pages) when the PDF is drawn."""
+    from renderer.typeset import fetcher, finish
     from renderer.typeset.weasyprint70 import fonts, load, memory
     from renderer.typeset.weasyprint70.progress import reporting
 
@@ -163,6 +162,7 @@ def warm_up() -> None:
     """Import WeasyPrint, install the press's extensions and parse the static
     stylesheets ahead of time. Safe to call again."""
     from renderer.assets import STYLES
+    from renderer.typeset import fetcher, finish  # noqa: F401 - finish: for the jobs
     from renderer.typeset.weasyprint70 import load, stylesheets
 
     _exit_with_parent()
@@ -204,6 +204,8 @@ def library_warnings() -> list[str]:
     """What the build should say about the machine's libraries: one warning, with the
     command that fixes it, when HarfBuzz's subsetter is missing. (The other libraries
     are required: WeasyPrint fails without them, and the message names them.)"""
+    from renderer.typeset.weasyprint70 import libraries
+
     if libraries.harfbuzz_subset_missing():
         return ["libharfbuzz-subset0 is not installed, so fonts are subset the slow way "
                 "(about 12 s more a build). Install it: sudo apt-get install "
