@@ -196,7 +196,9 @@ def _toneless(syllable: str) -> str:
     return bare.replace("ü", "u").replace("v", "u").lower()
 
 
-@cache  # a word's answer never changes, and an issue's names recur in every article
+# A word's answer never changes, and an issue's names recur in every article. Bounded:
+# the words come from content, and watch and serve run for hours.
+@lru_cache(maxsize=1 << 16)
 def _syllable_count(word: str) -> int:
     """Fewest pinyin syllables `word` splits into, 0 when it is not pinyin.
 

@@ -18,9 +18,12 @@ from typing import TYPE_CHECKING
 
 from renderer.errors import PressError
 
-if TYPE_CHECKING:  # a no-op build imports this package (for the seam's pinned versions)
-    from renderer.compose import Composed  # and pays neither Jinja2 nor Markdown,
-    from renderer.model import Issue  # nor the model and the helpers imported below
+# A no-op build imports this package (the build cache reads the seam's pinned versions):
+# what only typesetting needs (Jinja2 and Markdown through compose, the model, the
+# fetcher, the finishing pass, the library check) is imported where it is used.
+if TYPE_CHECKING:
+    from renderer.compose import Composed
+    from renderer.model import Issue
 
 PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
 
