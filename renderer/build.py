@@ -310,7 +310,7 @@ class _Typesetters:
         from multiprocessing.connection import wait
 
         job, argument_tuples = self.pending
-        if self.warm is None or self.sender is None:
+        if self.sender is None:  # no workers, or no jobs to send them
             return [job(*arguments, progress=progress) for arguments in argument_tuples]
         waiting = dict(zip(self.results, range(len(argument_tuples))))
         outcomes = {}
