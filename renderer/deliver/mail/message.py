@@ -586,8 +586,12 @@ def _article_summary(article: Article) -> dict:
 
 @lru_cache(maxsize=4)
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    # Each template is read once per process: every message of a mailing comes from the
+    # same templates, even if one is edited while it goes out, and the sender does not
+    # stat the files again for each message (auto_reload: four stats a message).
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        auto_reload=False,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
