@@ -31,10 +31,6 @@ PHASES = {"styles": "get_all_computed_styles", "boxes": "build_formatting_struct
           "layout": "make_all_pages", "draw": "draw_page"}
 
 
-def _no_colgroups(html: str) -> str:
-    return re.sub(r"<colgroup>.*?</colgroup>", "", html, flags=re.S)
-
-
 def _no_custom_properties(html: str) -> str:
     values = dict(re.findall(r"--([\w-]+):\s*([^;]+);", html))
     return re.sub(r"var\(--([\w-]+)\)", lambda m: values.get(m[1], "initial"), html)
@@ -63,7 +59,6 @@ def _no_title_bands(html: str) -> str:
 
 VARIANTS = {
     "as composed": lambda html: html,
-    "no <colgroup>/<col>": _no_colgroups,
     "no CSS custom properties": _no_custom_properties,
     "no widows/orphans/break rules": _no_break_rules,
     "no hyphenation": _no_hyphens,
