@@ -45,6 +45,8 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 
+from renderer.typeset.finish import opaque_marks
+from renderer.verify import ghostscript
 from renderer.verify.preflight import preflight
 from tests.conftest import SAMPLE, run_in_process
 
@@ -520,6 +522,47 @@ def test_crop_marks_are_100_k_on_the_trim_lines_outside_the_bleed(print_pdf, pri
                         and media[1] - 0.5 <= mark.bounds[1]
                         and mark.bounds[3] <= media[3] + 0.5), mark
             assert_marks_sit_on_the_trim_lines(marks, trim, number)
+
+
+def test_the_marks_are_opaque_and_print_on_the_black_plate_only(print_pdf):
+    """No transparency group and no alpha: nothing for a RIP to composite. WeasyPrint draws
+    the marks as an SVG filled at alpha 0 in a group that blends through the output
+    profile, which Ghostscript printed as four-colour black (C 69 %, M 67 %, Y 65 %)."""
+    with pikepdf.open(print_pdf) as pdf:
+        forms = [o for o in pdf.objects if isinstance(o, pikepdf.Stream)
+                 and o.stream_dict.get("/Subtype") == "/Form"]
+        groups = [form.objgen for form in forms if "/Group" in form]
+        alpha = [(holder.objgen, name) for holder in [*(p.obj for p in pdf.pages), *forms]
+                 for name, state in holder.get("/Resources", {}).get("/ExtGState", {}).items()
+                 if any(float(state.get(key, 1)) != 1 for key in ("/ca", "/CA"))
+                 or "/SMask" in state or "/BM" in state]
+        bleed_left = float(pdf.pages[0].BleedBox[0]) - float(pdf.pages[0].MediaBox[0])
+    assert groups == [] and alpha == [], (groups, alpha)
+    [page] = ghostscript.render_cmyk(print_pdf, ppi=72, first=1, last=1, use_trim=False)
+    cyan, magenta, yellow, black = page.crop((0, 0, int(bleed_left) - 1, page.height)).split()
+    assert black.getextrema()[1] == 255  # the marks beside the bleed
+    assert [plate.getextrema()[1] for plate in (cyan, magenta, yellow)] == [0, 0, 0]
+
+
+def test_only_line_art_filled_at_alpha_0_is_made_opaque(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(100, 100))
+    states = pikepdf.Dictionary({"/a0": pikepdf.Dictionary(ca=0),
+                                 "/a5": pikepdf.Dictionary(ca=0.5)})
+    def form(content: bytes):
+        return pdf.make_indirect(pikepdf.Stream(
+            pdf, content, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 9, 9],
+            Group=pikepdf.Dictionary(S=pikepdf.Name.Transparency, I=True),
+            Resources=pikepdf.Dictionary(ExtGState=states)))
+    marks, half, text = (form(b"q /a0 gs 0 0 0 1 K 0 0 m 9 9 l B Q 0 0 9 9 re f"),
+                         form(b"/a0 gs 0 0 m 9 9 l B /a5 gs 0 0 9 9 re f"),
+                         form(b"/a0 gs BT ET 0 0 m 9 9 l B"))
+    for xobject in (marks, half, text):
+        opaque_marks(xobject)
+    assert marks.read_bytes().split() == b"q 0 0 0 1 K 0 0 m 9 9 l S Q 0 0 9 9 re f".split()
+    assert "/Group" not in marks and list(marks.Resources.ExtGState.keys()) == ["/a5"]
+    for untouched in (half, text):  # other alpha, or not only line art
+        assert b"B" in untouched.read_bytes() and "/Group" in untouched
 
 
 def assert_marks_sit_on_the_trim_lines(marks: list[PathPaint], trim: Rect, page: int) -> None:

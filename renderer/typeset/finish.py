@@ -7,7 +7,10 @@ two builds of the same issue are byte-identical. The print edition also gets:
   the trim; the CSS bleed is wider, see compose.MARKS_OFFSET_MM, so the marks sit
   outside the bleed, where the guillotine throws them away);
 - an XMP DocumentID derived from the issue instead of a random one;
-- 100 % K text and rules set to overprint (``add_overprint``, below).
+- 100 % K text and rules set to overprint (``add_overprint``, below);
+- crop marks without transparency (``opaque_marks``): WeasyPrint draws them as an SVG
+  of open paths filled at alpha 0 and stroked, inside a transparency group, which made
+  every page a transparent one for a RIP or Ghostscript to composite.
 The email edition's structure tree is rewritten to follow meaning, not layout
 (``structure``: PDF/UA-1, one ``/Sect`` per language in every ``/Art``).
 """
@@ -39,19 +42,92 @@ def _finish_print(document, bleed_mm: float, document_id: str) -> None:
     import pikepdf
 
     bleed = bleed_mm * 72 / 25.4
-    seen = set()  # WeasyPrint gives every page the whole document's XObjects: each once
     for page in document.pages:
         left, bottom, right, top = (float(v) for v in page.TrimBox)
         page.BleedBox = pikepdf.Array([left - bleed, bottom - bleed,
                                        right + bleed, top + bleed])
-        for xobject in page.Resources.get("/XObject", {}).values():
-            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                seen.add(xobject.objgen)
-                _rgb_black_to_k(xobject)
+    forms = list(_forms(document))
+    for form in forms:
+        _rgb_black_to_k(form)
     add_overprint(document)
+    for form in forms:
+        opaque_marks(form)
     xmp = document.Root.Metadata.read_bytes()
     document.Root.Metadata.write(re.sub(
         rb"xmp\.did:[0-9a-fA-F-]{36}", f"xmp.did:{uuid.UUID(document_id)}".encode(), xmp))
+
+
+def _forms(document):
+    """The form XObjects the pages draw, each once (WeasyPrint gives every page all of them)."""
+    seen = set()
+    for page in document.pages:
+        for xobject in page.Resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                yield xobject
+
+
+# What a form of lines may hold to be made opaque: paths, their paint, colour and line
+# state (ISO 32000-1 §8.4, §8.5, §8.6.8): no text, image, shading, pattern or form.
+_LINE_ART = {"q", "Q", "cm", "w", "J", "j", "M", "d", "gs", "k", "K", "g", "G", "rg", "RG",
+             "cs", "CS", "sc", "SC", "m", "l", "c", "v", "y", "h", "re", "W", "W*", "n",
+             "S", "s", "f", "F", "f*", "B", "B*", "b", "b*"}
+# A paint whose fill is at alpha 0 shows only its stroke, or nothing (§11.3.7.2).
+_WITHOUT_FILL = {"B": "S", "B*": "S", "b": "s", "b*": "s", "f": "n", "F": "n", "f*": "n"}
+
+
+def opaque_marks(form) -> None:
+    """A form of line art whose only transparency is a fill at alpha 0, rewritten to
+    stroke without the fill and without its transparency group: the same marks, opaque."""
+    import pikepdf
+
+    resources = form.get("/Resources", pikepdf.Dictionary())
+    states = resources.get("/ExtGState", pikepdf.Dictionary())
+    operations = pikepdf.parse_content_stream(form)
+    if not operations or any(str(op) not in _LINE_ART for _, op in operations):
+        return
+    used = {str(operands[0]) for operands, op in operations if str(op) == "gs" and operands}
+    unfilled = {name for name in used if _fill_alpha_zero(states.get(name))}
+    if not unfilled or any(_state_not_opaque(states.get(name)) for name in used - unfilled):
+        return
+    out, stack, invisible = [], [], False
+    for operands, operator in operations:
+        name = str(operator)
+        if name == "q":
+            stack.append(invisible)
+        elif name == "Q" and stack:
+            invisible = stack.pop()
+        elif name == "gs" and str(operands[0]) in unfilled:
+            invisible = True
+            continue
+        elif name == "gs" and "/ca" in states[str(operands[0])]:
+            invisible = False
+        elif invisible and name in _WITHOUT_FILL:
+            operator = pikepdf.Operator(_WITHOUT_FILL[name])
+        out.append(pikepdf.ContentStreamInstruction(operands, operator))
+    form.write(pikepdf.unparse_content_stream(out))
+    form.Resources = pikepdf.Dictionary({**resources, "/ExtGState": pikepdf.Dictionary(
+        {key: value for key, value in states.items() if key not in unfilled})})
+    if "/Group" in form and not any(states[name].get("/OP") is True or
+                                    states[name].get("/op") is True for name in used - unfilled):
+        del form["/Group"]
+
+
+def _fill_alpha_zero(state) -> bool:
+    return (state is not None and set(state.keys()) - {"/Type"} == {"/ca"}
+            and float(state.ca) == 0)
+
+
+def _state_not_opaque(state) -> bool:
+    """A graphics state that is missing, or sets alpha below 1, a soft mask or a blend."""
+    import pikepdf
+
+    if state is None:
+        return True
+    return (any(float(state.get(key, 1)) != 1 for key in ("/CA", "/ca"))
+            or state.get("/SMask", pikepdf.Name("/None")) != pikepdf.Name("/None")
+            or state.get("/BM", pikepdf.Name.Normal) not in (pikepdf.Name.Normal,
+                                                              pikepdf.Name.Compatible))
 
 
 def _rgb_black_to_k(form) -> None:
