@@ -548,20 +548,22 @@ def test_only_line_art_filled_at_alpha_0_is_made_opaque(tmp_path):
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(100, 100))
     states = pikepdf.Dictionary({"/a0": pikepdf.Dictionary(ca=0),
-                                 "/a5": pikepdf.Dictionary(ca=0.5)})
+                                 "/a5": pikepdf.Dictionary(ca=0.5),
+                                 "/ax": pikepdf.Dictionary(ca=pikepdf.Name.Half)})
     def form(content: bytes):
         return pdf.make_indirect(pikepdf.Stream(
             pdf, content, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 9, 9],
             Group=pikepdf.Dictionary(S=pikepdf.Name.Transparency, I=True),
             Resources=pikepdf.Dictionary(ExtGState=states)))
-    marks, half, text = (form(b"q /a0 gs 0 0 0 1 K 0 0 m 9 9 l B Q 0 0 9 9 re f"),
-                         form(b"/a0 gs 0 0 m 9 9 l B /a5 gs 0 0 9 9 re f"),
-                         form(b"/a0 gs BT ET 0 0 m 9 9 l B"))
-    for xobject in (marks, half, text):
+    marks, half, odd, text = (form(b"q /a0 gs 0 0 0 1 K 0 0 m 9 9 l B Q 0 0 9 9 re f"),
+                              form(b"/a0 gs 0 0 m 9 9 l B /a5 gs 0 0 9 9 re f"),
+                              form(b"/a0 gs 0 0 m 9 9 l B /ax gs 0 0 9 9 re f"),
+                              form(b"/a0 gs BT ET 0 0 m 9 9 l B"))
+    for xobject in (marks, half, odd, text):
         opaque_marks(xobject)
     assert marks.read_bytes().split() == b"q 0 0 0 1 K 0 0 m 9 9 l S Q 0 0 9 9 re f".split()
-    assert "/Group" not in marks and list(marks.Resources.ExtGState.keys()) == ["/a5"]
-    for untouched in (half, text):  # other alpha, or not only line art
+    assert "/Group" not in marks and set(marks.Resources.ExtGState.keys()) == {"/a5", "/ax"}
+    for untouched in (half, odd, text):  # other alpha (or not a number), or not line art
         assert b"B" in untouched.read_bytes() and "/Group" in untouched
 
 

@@ -109,10 +109,10 @@ def opaque_marks(form) -> None:
             stack.append(invisible)
         elif name == "Q" and stack:
             invisible = stack.pop()
-        elif name == "gs" and str(operands[0]) in unfilled:
+        elif name == "gs" and operands and str(operands[0]) in unfilled:
             invisible = True
             continue
-        elif name == "gs" and "/ca" in states[str(operands[0])]:
+        elif name == "gs" and operands and "/ca" in states[str(operands[0])]:
             invisible = False
         elif invisible and name in _WITHOUT_FILL:
             operator = pikepdf.Operator(_WITHOUT_FILL[name])
@@ -127,7 +127,14 @@ def opaque_marks(form) -> None:
 
 def _fill_alpha_zero(state) -> bool:
     return (state is not None and set(state.keys()) - {"/Type"} == {"/ca"}
-            and float(state.ca) == 0)
+            and _number(state.ca) == 0)
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")  # equal to nothing: neither alpha 0 nor opaque
 
 
 def _state_not_opaque(state) -> bool:
@@ -136,7 +143,7 @@ def _state_not_opaque(state) -> bool:
 
     if state is None:
         return True
-    return (any(float(state.get(key, 1)) != 1 for key in ("/CA", "/ca"))
+    return (any(_number(state.get(key, 1)) != 1 for key in ("/CA", "/ca"))
             or state.get("/SMask", pikepdf.Name("/None")) != pikepdf.Name("/None")
             or state.get("/BM", pikepdf.Name.Normal) not in (pikepdf.Name.Normal,
                                                               pikepdf.Name.Compatible))
