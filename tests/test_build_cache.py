@@ -5,6 +5,8 @@ The cache does not look at what the content is, so most of these build the tiny 
 
 from __future__ import annotations
 
+import os
+
 from renderer.watch import WarmBuilder
 from tests.conftest import pdf_text, run_in_process
 from tests.tiny_issue import OUTPUTS, write_tiny_issue, write_tiny_issues
@@ -109,3 +111,47 @@ def test_an_output_folder_inside_the_issue_is_not_an_input(tmp_path):
     assert run_in_process("build", issue, "--out", out, "--edition", "email").returncode == 0
     again = run_in_process("build", issue, "--out", out, "--edition", "email")
     assert again.returncode == 0 and again.stderr.count("up to date") == 1, again.stderr
+
+
+# --- the project's files are read again only when their stat changes -----------------
+
+
+def _project(tmp_path, monkeypatch, settled_ns: int):
+    from renderer.deliver import cache
+
+    styles = tmp_path / "project" / "styles"
+    styles.mkdir(parents=True)
+    sheet = styles / "a.css"
+    sheet.write_text("p { color: black }")
+    monkeypatch.setattr(cache, "PROJECT_INPUTS", (("styles", styles, None),))
+    monkeypatch.setattr(cache, "SETTLED_NS", settled_ns)
+    issue = tmp_path / "issue"
+    issue.mkdir()
+    (issue / "issue.yaml").write_text("name: x\n")
+    read = []
+    real = cache._content_digest
+    monkeypatch.setattr(cache, "_content_digest", lambda path: read.append(path.name) or real(path))
+    return cache, issue, sheet, read
+
+
+def test_a_project_file_is_read_again_only_when_its_stat_changes(tmp_path, monkeypatch):
+    cache, issue, sheet, read = _project(tmp_path, monkeypatch, settled_ns=-1)
+    out = tmp_path / "dist"
+    first = cache.fingerprints(issue, ("print",), out_root=out)
+    assert cache.fingerprints(issue, ("print",), out_root=out) == first
+    assert read.count("a.css") == 1  # remembered, not read the second time
+    # Same size, and the modification time put back: the change time still moves.
+    stamp = sheet.stat().st_mtime_ns
+    sheet.write_text("p { color: white }")
+    os.utime(sheet, ns=(stamp, stamp))
+    assert cache.fingerprints(issue, ("print",), out_root=out) != first
+    assert read.count("a.css") == 2
+
+
+def test_a_file_changed_just_now_is_not_remembered(tmp_path, monkeypatch):
+    cache, issue, sheet, read = _project(tmp_path, monkeypatch, settled_ns=10**12)
+    out = tmp_path / "dist"
+    cache.fingerprints(issue, ("print",), out_root=out)
+    cache.fingerprints(issue, ("print",), out_root=out)
+    assert read.count("a.css") == 2
+    assert not (out / cache.CACHE_FOLDER / cache.DIGESTS).exists()

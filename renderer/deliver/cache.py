@@ -9,7 +9,9 @@ WeasyPrint, the edition, and SOURCE_DATE_EPOCH. It is computed from file
 contents, not times, so a checkout or a copy does not count as a change. The
 record of a build (one small JSON file per issue and edition under
 OUT/.press-cache/) also keeps each output's size and SHA-256, so a PDF that
-was deleted or changed by hand is built again.
+was deleted or changed by hand is built again. The project's files are read again
+only when their stat changes (``_Digests``): a no-op rebuild would otherwise read the
+17 MB of fonts each time.
 
 This module is on the no-op path and must stay cheap to import: standard
 library only.
@@ -21,6 +23,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,10 @@ from renderer.typeset.weasyprint70 import PINNED
 # The project's own inputs, each with the file endings that count (None: every file).
 PROJECT_INPUTS = (("styles", STYLES, None), ("fonts", FONTS, None), ("renderer", CODE, (".py",)))
 CACHE_FOLDER = ".press-cache"
+DIGESTS = "project-digests.json"
+# A file changed this recently is not remembered: a second change within the clock's
+# resolution could leave the same stat ("racily clean" in git's index, which does the same).
+SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -53,21 +60,23 @@ def fingerprints(issue_folder: Path, editions, out_root: Path | None = None) -> 
     digest = hashlib.sha256()
     digest.update(f"{PINNED}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
     skip = {out_root.resolve()} if out_root is not None else set()
-    _hash_tree(digest, issue_folder, "issue", _every_file(issue_folder, skip))
+    _hash_tree(digest, issue_folder, "issue", _every_file(issue_folder, skip), _content_digest)
+    digests = _Digests(out_root / CACHE_FOLDER / DIGESTS if out_root is not None else None)
     for name, root, suffixes in PROJECT_INPUTS:
-        _hash_tree(digest, root, name, _files(root), suffixes=suffixes)
+        _hash_tree(digest, root, name, _files(root), digests.of, suffixes=suffixes)
+    digests.save()
     inputs = digest.hexdigest()
     return {edition: hashlib.sha256(f"{edition}\0{inputs}".encode()).hexdigest()
             for edition in editions}
 
 
-def _hash_tree(digest, root: Path, label: str, paths,
+def _hash_tree(digest, root: Path, label: str, paths, content_digest,
                suffixes: tuple[str, ...] | None = None) -> None:
     for path in sorted(paths):
         if suffixes and path.suffix not in suffixes:
             continue
         digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-        digest.update(_content_digest(path))
+        digest.update(content_digest(path))
 
 
 def _content_digest(path: Path) -> bytes:
@@ -82,6 +91,54 @@ def _content_digest(path: Path) -> bytes:
     except OSError:
         pass
     return b"other"
+
+
+class _Digests:
+    """Content digests of regular files, remembered in ``path`` with each file's stat
+    (device, inode, size, modification and change times in ns): a file whose stat is
+    unchanged is not read again. A copy or a checkout changes the stat, so the file is
+    read and, having the same content, gives the same digest."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.known: dict[str, list] = {}
+        self.seen: dict[str, list] = {}
+        if path is not None:
+            try:
+                self.known = json.loads(path.read_text())
+            except (OSError, ValueError):
+                pass
+
+    def of(self, path: Path) -> bytes:
+        try:
+            info = path.lstat()
+        except OSError:
+            return _content_digest(path)
+        if self.path is None or not stat.S_ISREG(info.st_mode):
+            return _content_digest(path)
+        key = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+        entry = self.known.get(str(path))
+        if isinstance(entry, list) and len(entry) == 6 and entry[:5] == key:
+            try:
+                value = bytes.fromhex(entry[5])
+            except (TypeError, ValueError):
+                pass  # a damaged file of digests: read the file
+            else:
+                self.seen[str(path)] = entry
+                return value
+        value = _content_digest(path)  # read after the stat: a change between shows next time
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > SETTLED_NS:
+            self.seen[str(path)] = [*key, value.hex()]
+        return value
+
+    def save(self) -> None:
+        if self.path is not None and self.seen != self.known:
+            from renderer.deliver.files import write_atomically
+
+            try:
+                write_atomically(self.path, json.dumps(self.seen).encode())
+            except OSError:
+                pass  # a read-only output folder: the digests are read again next time
 
 
 def _every_file(root: Path, skip: set[Path]):
