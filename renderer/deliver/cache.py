@@ -105,9 +105,10 @@ class _Digests:
         self.seen: dict[str, list] = {}
         if path is not None:
             try:
-                self.known = json.loads(path.read_text())
+                known = json.loads(path.read_text())
             except (OSError, ValueError):
-                pass
+                known = None
+            self.known = known if isinstance(known, dict) else {}
 
     def of(self, path: Path) -> bytes:
         try:
@@ -134,11 +135,12 @@ class _Digests:
     def save(self) -> None:
         if self.path is not None and self.seen != self.known:
             from renderer.deliver.files import write_atomically
+            from renderer.errors import PressError
 
             try:
                 write_atomically(self.path, json.dumps(self.seen).encode())
-            except OSError:
-                pass  # a read-only output folder: the digests are read again next time
+            except (OSError, PressError):
+                pass  # an output folder that cannot be written: the build says so, if it writes
 
 
 def _every_file(root: Path, skip: set[Path]):
