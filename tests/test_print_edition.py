@@ -544,7 +544,7 @@ def test_the_marks_are_opaque_and_print_on_the_black_plate_only(print_pdf):
     assert [plate.getextrema()[1] for plate in (cyan, magenta, yellow)] == [0, 0, 0]
 
 
-def test_only_line_art_filled_at_alpha_0_is_made_opaque(tmp_path):
+def test_only_line_art_filled_at_alpha_0_is_made_opaque():
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(100, 100))
     states = pikepdf.Dictionary({"/a0": pikepdf.Dictionary(ca=0),
