@@ -100,7 +100,8 @@ def opaque_marks(form) -> None:
         return
     used = {str(operands[0]) for operands, op in operations if str(op) == "gs" and operands}
     unfilled = {name for name in used if _fill_alpha_zero(states.get(name))}
-    if not unfilled or any(_state_not_opaque(states.get(name)) for name in used - unfilled):
+    others = used - unfilled
+    if not unfilled or any(_state_not_opaque(states.get(name)) for name in others):
         return
     out, stack, invisible = [], [], False
     for operands, operator in operations:
@@ -121,7 +122,7 @@ def opaque_marks(form) -> None:
     form.Resources = pikepdf.Dictionary({**resources, "/ExtGState": pikepdf.Dictionary(
         {key: value for key, value in states.items() if key not in unfilled})})
     if "/Group" in form and not any(states[name].get("/OP") is True or
-                                    states[name].get("/op") is True for name in used - unfilled):
+                                    states[name].get("/op") is True for name in others):
         del form["/Group"]
 
 
