@@ -20,6 +20,7 @@ has refused any other WeasyPrint or pydyf. Each patch wraps the original and kee
 | ``css.targets.TargetCollector.collect_missing_counters`` | ``counters`` | a lookup's missing target counters filed under the anchor its ``attr()`` names, not ``None``; its own missing counters kept apart from the target's | the contents (``target-counter(attr(data-target url), page)``) was laid out three times where two suffice: its numbers reached it only because each lookup seemed to print its own page's ``page``, whose values change again when ``pages`` is known (9 -> 8 page layouts for the sample, 108 -> 99 at 105 articles). Upstream: name the anchor from the resolved token in ``compute_content_list`` and keep the local missing-counter list apart |
 | ``pydyf.PDF.page_references``, ``document.Page.paint`` | ``writing`` | page references formatted once per page count; a page's content stream joined into one bytes object and compressed once it is drawn | WeasyPrint reads the references once per structure element and link (pages x elements: a million formatted for a 90-page email edition), and every drawn page was held as one object per operator until the file was written (0.37 MB a page). Upstream: cache the references in pydyf; join or compress a drawn page's stream |
 | ``layout.block.table_layout``, ``formatting_structure.boxes.FootnoteAreaBox.page``, ``document.layout_document``, ``pdf.add_tags`` | ``memory`` | a column's cells found through the table's row groups, not a closure over the table; a weak reference from a footnote area to its page; the layout context emptied after the last page; inside ``memory.releasing_pages()``, each page's boxes dropped once drawn and tagged, and the C heap's free memory returned every hundred pages (glibc ``malloc_trim``) | the three cycles kept every laid-out page, and the box tree built before layout, as garbage the raised collector thresholds never reach; writing then added to the layout's memory instead of reusing it (357-page email edition: peak 634 -> 468 MiB; 1,694 pages: 2.59 -> 1.83 GB). Upstream: no cycles through columns, footnote areas and the context; free each page once written |
+| ``pdf.fonts.ffi`` (the module's name for WeasyPrint's cffi instance) | ``cdata`` | ``new("T[n]", items)`` allocated as ``new("T[]", items)``; the fixed types of a layout and its writing parsed at install, before a typesetter forks | cffi parses every new type string with pycparser (3 ms): 70 names each font's glyph arrays by their length, two new types per font and document, and the forks parsed the fixed ones again (36 parses, 86 ms of CPU a sample build). Upstream: ``ffi.new("hb_codepoint_t[]", items)`` |
 | ``text.fonts.FontConfiguration._folder`` (not a patch: read) | ``fonts.font_configuration`` | removes the @font-face folder when a typesetting ends | 70 removes it in ``__del__``, which a forked typesetter leaving with ``os._exit`` never runs: every build left 10-17 MB in /tmp. Upstream: a ``close()``/context manager on ``FontConfiguration`` |
 | the ``weasyprint.progress`` logger's wording (not a patch: read) | ``progress`` | pages laid out, for the build's progress bar | the logger is public, its record texts ("Step 5 - Creating layout - Page %d") are not |
 | ``ctypes.util.find_library`` (during ``import weasyprint`` only) | ``libraries`` | no ``ldconfig``/``gcc`` lookups of other platforms' library names | 0.14 s and 200 processes per start |
@@ -71,6 +72,7 @@ def load():
 
 def _patch_modules():
     from renderer.typeset.weasyprint70 import (
+        cdata,
         cjk,
         counters,
         memory,
@@ -81,7 +83,7 @@ def _patch_modules():
         writing,
     )
 
-    return (cjk, tc, tags, stylesheets, pseudo, counters, writing, memory)
+    return (cjk, tc, tags, stylesheets, pseudo, counters, writing, memory, cdata)
 
 
 def install() -> None:

@@ -1,0 +1,99 @@
+"""C types parsed once per process (weasyprint70.cdata): a typesetting after the warm-up
+parses no C declaration, and its fonts are embedded as before."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pikepdf
+import pycparser
+
+from renderer.typeset.weasyprint70 import cdata, load
+from tests.conftest import ROOT, patches_off
+
+# Each document draws another set of glyphs: its fonts' arrays have other lengths.
+DOCUMENTS = ["<p lang='en'>Harbour office, 1998.</p>",
+             "<p lang='en'>Visiting delegations and trade missions.</p>"
+             "<p lang='zh-Hans'>代表团来访与经贸洽谈。</p>",
+             "<h1 lang='en'>Quarterly Notes</h1><p lang='zh-Hans'>季度简报：友好城市。</p>"]
+
+
+@contextlib.contextmanager
+def counted_parses():
+    """How many C declarations pycparser parses (cffi parses every new type string)."""
+    parses = []
+    original = pycparser.CParser.parse
+
+    def parse(self, text, *args, **kwargs):
+        parses.append(text)
+        return original(self, text, *args, **kwargs)
+
+    pycparser.CParser.parse = parse
+    try:
+        yield parses
+    finally:
+        pycparser.CParser.parse = original
+
+
+def write(html: str) -> bytes:
+    weasyprint = load()
+    out = io.BytesIO()
+    weasyprint.HTML(string=html).write_pdf(out)
+    return out.getvalue()
+
+
+def font_programs(pdf: bytes) -> list[bytes]:
+    """The embedded font files of a PDF, decoded (ISO 32000-1 9.9)."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        return sorted(descriptor[key].read_bytes() for descriptor in opened.objects
+                      if isinstance(descriptor, pikepdf.Dictionary)
+                      and descriptor.get("/Type") == "/FontDescriptor"
+                      for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in descriptor)
+
+
+# A process as the warm typesetter leaves it for its forks (WeasyPrint loaded through the
+# seam, the stylesheets parsed, nothing laid out yet), then the documents, counting what
+# pycparser parses.
+FRESH_TYPESETTER = """
+from renderer.typeset import warm_up
+from tests.typeset.test_cdata import DOCUMENTS, counted_parses, write
+warm_up()
+with counted_parses() as parses:
+    for html in DOCUMENTS:
+        write(html)
+print(len(parses))
+"""
+
+
+def test_a_typesetting_after_the_warm_up_parses_no_c_type():
+    result = subprocess.run([sys.executable, "-c", FRESH_TYPESETTER], capture_output=True,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "0"
+    with patches_off(cdata), counted_parses() as parses:  # the count sees what 70 does
+        write(DOCUMENTS[1] + "<p>One more glyph: Q.</p>")
+    assert any(re.search(r"hb_codepoint_t\s*\[\s*\d+\s*\]", text) for text in parses)
+
+
+def test_the_fonts_are_subset_as_without_the_patch():
+    for html in DOCUMENTS:
+        patched = font_programs(write(html))
+        with patches_off(cdata):
+            unpatched = font_programs(write(html))
+        assert patched and patched == unpatched
+
+
+def test_a_sized_array_is_the_same_memory_as_an_open_one():
+    from weasyprint.pdf import fonts
+
+    ffi = fonts.ffi
+    assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
+    assert list(ffi.new("hb_codepoint_t[4]")) == [0, 0, 0, 0]
+    assert list(ffi.new("hb_codepoint_t[4]", [5, 6])) == [5, 6, 0, 0]  # padded, as cffi does
+    assert ffi.sizeof(ffi.new("hb_tag_t[100]")) == ffi.sizeof("hb_tag_t") * 100
+    assert ffi.string(ffi.new("char[4]")) == b""
