@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from renderer.model import Issue
 
 PDF_VARIANT = {"print": "pdf/x-4", "email": "pdf/ua-1"}
+# The languages the press hyphenates (styles/cjk.css: `hyphens: auto` on td.en p): their
+# patterns take pyphen 50 ms to read, once per process, so the warm-up reads them for
+# every fork instead of each edition reading them again.
+HYPHENATED_LANGUAGES = ("en",)
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,10 @@ class _collect_weasyprint_messages:
 
 
 def warm_up() -> None:
-    """Import WeasyPrint, install the press's extensions and parse the static
-    stylesheets ahead of time. Safe to call again."""
+    """Import WeasyPrint, install the press's extensions, parse the static stylesheets
+    and read the hyphenation patterns ahead of time. Safe to call again."""
+    import pyphen
+
     from renderer.assets import STYLES
     from renderer.typeset import fetcher, finish  # noqa: F401 - finish: for the jobs
     from renderer.typeset.weasyprint70 import load, stylesheets
@@ -173,6 +179,8 @@ def warm_up() -> None:
     if stylesheets.shared_font_configuration(create=False) is None:  # the editions' sheets
         stylesheets.preload(sorted(path.name for path in STYLES.glob("*.css")),
                             fetcher.sandbox_fetcher_class()())
+    for lang in HYPHENATED_LANGUAGES:  # pyphen keeps the patterns it reads (its hdcache)
+        pyphen.Pyphen(lang=lang)
     # What is imported and parsed by now lives as long as the process: the collector need
     # not traverse it again in every full collection (nor a fork touch its pages to).
     gc.freeze()

@@ -1,5 +1,6 @@
-"""C types parsed once per process (weasyprint70.cdata): a typesetting after the warm-up
-parses no C declaration, and its fonts are embedded as before."""
+"""What a typesetting reads once per process is read by the warm-up, before the forks: a
+typesetting after it parses no C type (weasyprint70.cdata) and reads no hyphenation
+patterns, and its fonts are embedded as without the patch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 
 import pikepdf
 import pycparser
+import pyphen
 
 from renderer.typeset.weasyprint70 import cdata, load
 from tests.conftest import ROOT, patches_off
@@ -20,24 +22,37 @@ from tests.conftest import ROOT, patches_off
 DOCUMENTS = ["<p lang='en'>Harbour office, 1998.</p>",
              "<p lang='en'>Visiting delegations and trade missions.</p>"
              "<p lang='zh-Hans'>代表团来访与经贸洽谈。</p>",
-             "<h1 lang='en'>Quarterly Notes</h1><p lang='zh-Hans'>季度简报：友好城市。</p>"]
+             "<h1 lang='en'>Quarterly Notes</h1><p lang='zh-Hans'>季度简报：友好城市。</p>",
+             # hyphenated, as the press sets English (styles/cjk.css)
+             "<p lang='en' style='width: 12mm; hyphens: auto; text-align: justify'>"
+             "Intergovernmental representatives commemorated extraordinary partnerships.</p>"]
 
 
 @contextlib.contextmanager
-def counted_parses():
-    """How many C declarations pycparser parses (cffi parses every new type string)."""
-    parses = []
-    original = pycparser.CParser.parse
+def counted(cls, method: str):
+    """The first argument after ``self`` of each call of ``cls.method``."""
+    calls = []
+    original = getattr(cls, method)
 
-    def parse(self, text, *args, **kwargs):
-        parses.append(text)
-        return original(self, text, *args, **kwargs)
+    def recording(self, first, *args, **kwargs):
+        calls.append(first)
+        return original(self, first, *args, **kwargs)
 
-    pycparser.CParser.parse = parse
+    setattr(cls, method, recording)
     try:
-        yield parses
+        yield calls
     finally:
-        pycparser.CParser.parse = original
+        setattr(cls, method, original)
+
+
+def counted_parses():
+    """The C declarations pycparser parses (cffi parses every new type string)."""
+    return counted(pycparser.CParser, "parse")
+
+
+def counted_pattern_reads():
+    """The hyphenation pattern files pyphen reads."""
+    return counted(pyphen.HyphDict, "__init__")
 
 
 def write(html: str) -> bytes:
@@ -61,20 +76,23 @@ def font_programs(pdf: bytes) -> list[bytes]:
 # pycparser parses.
 FRESH_TYPESETTER = """
 from renderer.typeset import warm_up
-from tests.typeset.test_cdata import DOCUMENTS, counted_parses, write
+from tests.typeset.test_warm_up import DOCUMENTS, counted_parses, counted_pattern_reads, write
 warm_up()
-with counted_parses() as parses:
+with counted_parses() as parses, counted_pattern_reads() as reads:
     for html in DOCUMENTS:
         write(html)
-print(len(parses))
+print(len(parses), len(reads))
 """
 
 
-def test_a_typesetting_after_the_warm_up_parses_no_c_type():
+def test_a_typesetting_after_the_warm_up_parses_no_c_type_and_reads_no_patterns():
     result = subprocess.run([sys.executable, "-c", FRESH_TYPESETTER], capture_output=True,
                             text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "0"
+    assert result.stdout.split()[-2:] == ["0", "0"]
+    with counted_pattern_reads() as reads:  # the count sees a read of the patterns
+        pyphen.Pyphen(lang="en", cache=False)
+    assert len(reads) == 1
     with patches_off(cdata), counted_parses() as parses:  # the count sees what 70 does
         write(DOCUMENTS[1] + "<p>One more glyph: Q.</p>")
     assert any(re.search(r"hb_codepoint_t\s*\[\s*\d+\s*\]", text) for text in parses)
