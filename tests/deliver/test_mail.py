@@ -706,6 +706,30 @@ def test_mailto_only_has_no_one_click_header(tmp_path):
     assert message["List-Unsubscribe-Post"] is None  # RFC 8058 needs an https URI
 
 
+def test_headers_shared_by_a_mailing_are_folded_once_and_as_the_library_folds_them(mail_setup):
+    from email.generator import BytesGenerator
+    from email.header import Header
+
+    from renderer.deliver.mail.message import MAIL_POLICY
+
+    plan = mail_setup(6)  # two subscribers of each language: two share each Subject
+    encoded = []
+    original = Header.encode
+    Header.encode = lambda self, *args, **kwargs: encoded.append(1) or original(self, *args, **kwargs)
+    try:
+        messages = [build_message(plan, subscriber, message_id=f"<m{n}@example.org>")
+                    for n, subscriber in enumerate(plan.subscribers)]
+        cached = [message_bytes(plan, message) for message in messages]
+    finally:
+        Header.encode = original
+    assert len(encoded) == 2  # the two non-ASCII Subjects (zh, both), not one per message
+    uncached = MAIL_POLICY.clone()  # another policy object: folded by the library each time
+    for message, raw in zip(messages, cached):
+        out = io.BytesIO()
+        BytesGenerator(out, mangle_from_=False, policy=uncached).flatten(message)
+        assert out.getvalue() == raw
+
+
 def test_a_missing_pdf_is_a_press_error(tmp_path):
     with pytest.raises(PressError, match="has not been built"):
         plan_mail(make_issue(tmp_path), tmp_path / "missing.pdf", make_subscribers(tmp_path, 1))
