@@ -57,6 +57,7 @@ def page_text(pdf: Path, page: int) -> str:
                            "-"], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.xdist_group("a5")  # one worker builds it for the three
 def test_the_back_cover_carries_colophon_and_qr_code_after_the_padding(a5_build, tmp_path):
     pdf = a5_build["print"].path
     pages = a5_build["print"].pages
@@ -77,6 +78,7 @@ def test_the_back_cover_carries_colophon_and_qr_code_after_the_padding(a5_build,
     assert "intentionally left blank" not in page_text(email.path, email.pages)
 
 
+@pytest.mark.xdist_group("a5")  # one worker builds it for the three
 def test_the_cover_has_the_lead_story_in_both_languages(a5_build):
     cover = page_text(a5_build["print"].path, 1)
     assert "Lead story" in cover and "本期要闻" in cover
@@ -84,6 +86,7 @@ def test_the_cover_has_the_lead_story_in_both_languages(a5_build):
     assert "种下友谊树" in cover
 
 
+@pytest.mark.xdist_group("a5")  # one worker builds it for the three
 def test_a5_is_two_readable_columns_that_pass_the_audit(a5_build):
     with pikepdf.open(a5_build["print"].path) as pdf:
         trim = [float(v) for v in pdf.pages[0].TrimBox]

@@ -721,6 +721,7 @@ def first_difference(first: bytes, second: bytes) -> str:
             f"vs {second[offset - 60:offset + 40]!r}")
 
 
+@pytest.mark.xdist_group("rebuilt")  # one worker builds it for both
 def test_two_builds_are_byte_identical(sample_build, rebuilt_sample):
     for edition in ("print", "email"):
         first, second = sample_build[edition].read_bytes(), rebuilt_sample[edition].read_bytes()
@@ -739,6 +740,7 @@ def assert_dates(pdf_path: Path, moment: dt.datetime) -> None:
             assert dt.datetime.fromisoformat(value) == moment
 
 
+@pytest.mark.xdist_group("rebuilt")  # one worker builds it for both
 def test_published_date_wins_over_source_date_epoch(print_pdf, rebuilt_sample, manifest):
     published = manifest["published"]
     moment = dt.datetime(published.year, published.month, published.day, tzinfo=dt.UTC)
