@@ -184,11 +184,11 @@ def plan_coverage(issue: Issue) -> Coverage:
     missing: list[Missing] = []
     supplement: dict[str, set[int]] = {"en": set(), "zh": set()}
     for text in issue_texts(issue):
-        for char in text.text:
-            if is_ignorable(char) or (char, text.language) in seen:
+        for char in dict.fromkeys(text.text):  # each character once, in order of first use
+            if (char, text.language) in seen:
                 continue
             seen.add((char, text.language))
-            if is_covered(char, text.language):
+            if is_ignorable(char) or is_covered(char, text.language):
                 continue
             faces = supplement_language(char, text.language)
             if (unicodedata.category(char) != "Cc"
