@@ -501,7 +501,8 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
                force: bool = False, strict: bool = False,
                done: Callable[[Path, BuildResult | PressError], None]) -> None:
     """Many issues across the cores, one issue per worker process (each typesets its
-    editions one after the other, so the workers do not compete for cores)."""
+    editions one after the other, so the workers do not compete for cores). ``folders``
+    are distinct issue folders, as ``distinct_issue_folders`` gives them."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
@@ -511,6 +512,31 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
                    for folder in folders}
         for future in as_completed(futures):
             done(futures[future], future.result())
+
+
+def distinct_issue_folders(folders: list[Path]) -> list[Path]:
+    """The folders, each once; a PressError, before anything is built, when two issue
+    folders are for one month: both would write OUT/<yyyy-mm>/, the second over the first.
+    (A folder that does not load is left to its own build, which reports it.)"""
+    from renderer.load import load_issue
+
+    unique: dict[Path, Path] = {}
+    for folder in folders:
+        unique.setdefault(folder.resolve(), folder)
+    seen: dict[str, Path] = {}
+    for folder in unique.values():
+        try:
+            issue = load_issue(folder)
+        except PressError:
+            continue
+        first = seen.setdefault(issue.key, folder)
+        if first != folder:
+            raise PressError(f"two issues are for {issue.key}: {first} and {folder}; both "
+                             f"would be written to {issue.key}/ of the output folder, the "
+                             "second over the first.", file=issue.manifest, field="month",
+                             fix="Give each issue its own month, or build them one at a "
+                                 "time into different --out folders.")
+    return list(unique.values())
 
 
 def _build_one(folder: Path, out_root: Path, editions, force, strict) -> BuildResult | PressError:

@@ -124,9 +124,10 @@ def build_many_with_progress(folders: list[Path], out: Path, editions, force: bo
     """Build many issues across the cores with a progress bar; False if any failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from renderer.build import build_many
+    from renderer.build import build_many, distinct_issue_folders
     from renderer.errors import PressError
 
+    folders = distinct_issue_folders(folders)
     failures = 0
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
