@@ -514,28 +514,34 @@ def build_many(folders: list[Path], out_root: Path, *, editions: tuple[str, ...]
             done(futures[future], future.result())
 
 
-def distinct_issue_folders(folders: list[Path]) -> list[Path]:
-    """The folders, each once; a PressError, before anything is built, when two issue
-    folders are for one month: both would write OUT/<yyyy-mm>/, the second over the first.
+def distinct_issue_folders(folders: list[Path], editions: tuple[str, ...]) -> list[Path]:
+    """The folders, each once; a PressError, before anything is built, when two of them
+    would write the same output (two issues of one newsletter and month, or two
+    newsletters' web editions of one month, OUT/<yyyy-mm>/web/): the second over the first.
     (A folder that does not load is left to its own build, which reports it.)"""
     from renderer.load import load_issue
 
     unique: dict[Path, Path] = {}
     for folder in folders:
         unique.setdefault(folder.resolve(), folder)
-    seen: dict[str, Path] = {}
+    written_by: dict[Path, Path] = {}  # an output, relative to OUT -> the folder writing it
     for folder in unique.values():
         try:
             issue = load_issue(folder)
         except PressError:
             continue
-        first = seen.setdefault(issue.key, folder)
-        if first != folder:
-            raise PressError(f"two issues are for {issue.key}: {first} and {folder}; both "
-                             f"would be written to {issue.key}/ of the output folder, the "
-                             "second over the first.", file=issue.manifest, field="month",
-                             fix="Give each issue its own month, or build them one at a "
-                                 "time into different --out folders.")
+        outputs = [output_path(issue, Path(), edition) for edition in EDITIONS
+                   if edition in editions]
+        outputs += [Path(issue.key, "web")] if "web" in editions else []
+        for output in outputs:
+            first = written_by.setdefault(output, folder)
+            if first != folder:
+                raise PressError(
+                    f"{first} and {folder} are both for {issue.key} and would both write "
+                    f"{output} in the output folder, the second over the first.",
+                    file=issue.manifest, field="month",
+                    fix="Give each issue its own month, or build them one at a time into "
+                        "different --out folders.")
     return list(unique.values())
 
 

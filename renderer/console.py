@@ -127,7 +127,7 @@ def build_many_with_progress(folders: list[Path], out: Path, editions, force: bo
     from renderer.build import build_many, distinct_issue_folders
     from renderer.errors import PressError
 
-    folders = distinct_issue_folders(folders)
+    folders = distinct_issue_folders(folders, tuple(editions))
     failures = 0
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:

@@ -69,20 +69,30 @@ def test_many_issues_build_across_cores(tmp_path):
         assert len(list((out / month).glob(f"*-{month}-email.pdf"))) == 1
 
 
-def test_two_issues_of_one_month_are_refused_before_either_is_built(tmp_path):
+def test_two_issues_writing_one_output_are_refused_before_either_is_built(tmp_path):
     first, second = write_tiny_issues(tmp_path / "a", ("2022-03",)) + write_tiny_issues(
         tmp_path / "b", ("2022-03",))
     out = tmp_path / "dist"
     result = run_in_process("build", first, second, "--out", out, "--edition", "email")
     assert result.returncode != 0
     said = " ".join(result.stderr.split())
-    assert f"two issues are for 2022-03: {first} and {second}" in said, result.stderr
+    assert (f"{first} and {second} are both for 2022-03 and would both write "
+            "2022-03/test-news-2022-03-email.pdf") in said, result.stderr
     assert "issue.yaml" in said and "month" in said and "different --out" in said
     assert "Traceback" not in result.stderr
     assert not out.exists() or not any(out.rglob("*.pdf"))
+    # another newsletter of the same month: its PDFs have their own names, its web
+    # edition would take the first one's place
+    manifest = second / "issue.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "slug: test-news", "slug: other-news"), encoding="utf-8")
+    assert run_in_process("build", first, second, "--out", out, "--edition",
+                          "email").returncode == 0
+    web = run_in_process("build", first, second, "--out", tmp_path / "web-dist")
+    assert web.returncode != 0 and "would both write 2022-03/web" in " ".join(web.stderr.split())
     # the same folder named twice is one issue, built once
-    again = run_in_process("build", first, tmp_path / "a" / ".." / "a" / "2022-03", "--out", out,
-                           "--edition", "email")
+    again = run_in_process("build", first, tmp_path / "a" / ".." / "a" / "2022-03", "--out",
+                           out, "--edition", "email")
     assert again.returncode == 0, again.stderr
     assert again.stderr.count(f"{first}: email") == 1 and "1/1" in again.stderr
 
