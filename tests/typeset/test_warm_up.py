@@ -14,6 +14,7 @@ import sys
 import pikepdf
 import pycparser
 import pyphen
+import pytest
 
 from renderer.typeset.weasyprint70 import cdata, load
 from tests.conftest import ROOT, patches_off
@@ -113,5 +114,7 @@ def test_a_sized_array_is_the_same_memory_as_an_open_one():
     assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
     assert list(ffi.new("hb_codepoint_t[4]")) == [0, 0, 0, 0]
     assert list(ffi.new("hb_codepoint_t[4]", [5, 6])) == [5, 6, 0, 0]  # padded, as cffi does
+    with pytest.raises(TypeError, match="must be a list or tuple"):  # as cffi refuses it
+        ffi.new("hb_codepoint_t[3]", iter([1, 2, 3]))
     assert ffi.sizeof(ffi.new("hb_tag_t[100]")) == ffi.sizeof("hb_tag_t") * 100
     assert ffi.string(ffi.new("char[4]")) == b""

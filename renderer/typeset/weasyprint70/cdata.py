@@ -48,8 +48,8 @@ class _OpenArrays:
         length = int(sized[2])
         if init is None:
             return self._ffi.new(f"{sized[1]}[]", length)
-        if len(init) != length:  # T[n] pads a shorter list with zeros: keep its meaning
-            return self._ffi.new(cdecl, init)
+        if not isinstance(init, (list, tuple)) or len(init) != length:
+            return self._ffi.new(cdecl, init)  # T[n] pads a shorter list: keep its meaning
         return self._ffi.new(f"{sized[1]}[]", init)
 
 
